@@ -1,0 +1,257 @@
+"""One descent as a pure function of arrays: the kernel that ``minimize`` and ``sweep`` share.
+
+Nothing here validates or compiles; ``minimize`` checks its inputs and jits
+:func:`descend`, ``sweep`` checks its inputs and jits ``vmap(descend)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdescent import _tree
+from jaxdescent._batches import Sampling, draw_batch
+
+PyTree = Any
+
+
+class Trajectory(NamedTuple):
+    """The record of one descent (or, under ``vmap``, of many: every field gains a leading axis).
+
+    Attributes:
+      params: the parameters at each recorded step, a pytree shaped like ``x0``
+        with a leading axis of records (``params[0]`` is ``x0``); ``None`` when
+        parameters are not recorded.
+      loss: ``loss[i] = fn(params[i])`` at each recorded step (the minibatch loss
+        when training on data).
+      grad_norm: global Euclidean norm of the gradient at each recorded step.
+      steps: the step number of each record (``0, k, 2k, ..., steps``).
+      aux: the objective's auxiliary output at each record (``has_aux=True``), else ``None``.
+      evaluations: ``evaluate(params)`` at each evaluation step, else ``None``.
+      evaluation_steps: the step numbers of ``evaluations``, else ``None``.
+      final_params: the parameters after the last step.
+      final_loss: the loss at ``final_params``.
+      diverged: whether the loss or the parameters stopped being finite (or the
+        loss exceeded ``diverge_above``).
+      diverged_at: the first step whose loss or parameters were not finite, -1 if none.
+        From then on the run is frozen at its last finite parameters.
+    """
+
+    params: PyTree | None
+    loss: jax.Array
+    grad_norm: jax.Array
+    steps: jax.Array
+    aux: PyTree | None
+    evaluations: PyTree | None
+    evaluation_steps: jax.Array | None
+    final_params: PyTree
+    final_loss: jax.Array
+    diverged: jax.Array
+    diverged_at: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class DescentConfig:
+    """The static settings of a descent (part of the compilation key)."""
+
+    steps: int
+    record_every: int | None = 1
+    record_params: bool = True
+    has_aux: bool = False
+    batch_size: int | None = None
+    sampling: Sampling = "shuffle"
+    evaluate: Callable[[PyTree], PyTree] | None = None
+    evaluate_every: int | None = None
+    diverge_above: float = math.inf
+    unroll: int = 1
+
+    @property
+    def block(self) -> int:
+        """Steps between evaluations (between records when nothing is evaluated)."""
+        return self.evaluate_every or self.record_every or self.steps
+
+    def record_steps(self) -> np.ndarray:
+        """Step numbers of the records: every ``record_every``-th step, then the last."""
+        if self.record_every is None:
+            return np.array([self.steps], np.int32)
+        return np.append(np.arange(0, self.steps, self.record_every), self.steps).astype(np.int32)
+
+    def evaluation_steps(self) -> np.ndarray | None:
+        if self.evaluate is None:
+            return None
+        return np.append(np.arange(0, self.steps, self.block), self.steps).astype(np.int32)
+
+
+class _Carry(NamedTuple):
+    params: PyTree
+    opt_state: PyTree
+    diverged_at: jax.Array
+    t: jax.Array
+
+
+class _Record(NamedTuple):
+    loss: jax.Array
+    grad_norm: jax.Array
+    params: PyTree | None
+    aux: PyTree | None
+
+
+def _objective(fn, config: DescentConfig, args, data, key, params, t):
+    """``fn`` at ``params`` for step ``t`` (drawing its minibatch), always as ``(loss, aux)``."""
+    if data is not None:
+        batch = data
+        if config.batch_size is not None:
+            batch = draw_batch(data, key, t, config.batch_size, config.sampling)
+        out = fn(params, batch, *args)
+    elif key is not None:
+        out = fn(params, *args, key=jax.random.fold_in(key, t))
+    else:
+        out = fn(params, *args)
+    return out if config.has_aux else (out, None)
+
+
+def _observe(objective, config: DescentConfig, carry: _Carry):
+    """Loss, gradient and the record of the current parameters."""
+    (loss, aux), grads = jax.value_and_grad(objective, has_aux=True)(carry.params, carry.t)
+    record = _Record(
+        loss=loss,
+        grad_norm=_tree.l2_norm(grads),
+        params=carry.params if config.record_params else None,
+        aux=aux,
+    )
+    return grads, record
+
+
+def _step(objective, optimizer, config: DescentConfig, carry: _Carry) -> tuple[_Carry, _Record]:
+    """One descent step; a run whose loss or parameters stop being finite freezes."""
+    grads, record = _observe(objective, config, carry)
+    updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params, value=record.loss)
+    params = optax.apply_updates(carry.params, updates)
+    alive = carry.diverged_at < 0
+    bad_now = ~(jnp.isfinite(record.loss) & (record.loss <= config.diverge_above))
+    bad_next = ~_tree.all_finite(params)
+    diverged_at = jnp.where(
+        alive & bad_now, carry.t, jnp.where(alive & bad_next, carry.t + 1, carry.diverged_at)
+    )
+    move = alive & ~bad_now & ~bad_next
+    new = _Carry(
+        params=_tree.where(move, params, carry.params),
+        opt_state=_tree.where(move, opt_state, carry.opt_state),
+        diverged_at=diverged_at,
+        t=carry.t + 1,
+    )
+    return new, record
+
+
+def _run(step, carry: _Carry, n: int, unroll: int) -> _Carry:
+    """``n`` steps without recording anything."""
+    if n == 0:
+        return carry
+    return jax.lax.scan(lambda c, _: (step(c)[0], None), carry, length=n, unroll=unroll)[0]
+
+
+def _records(step, carry: _Carry, count: int, every: int, unroll: int):
+    """``count`` chunks of ``every`` steps, recording the first step of each chunk."""
+
+    def chunk(c, _):
+        c, record = step(c)
+        return _run(step, c, every - 1, unroll), record
+
+    return jax.lax.scan(chunk, carry, length=count, unroll=1 if every > 1 else unroll)
+
+
+def _blocks(step, config: DescentConfig, carry: _Carry, count: int):
+    """``count`` blocks of ``config.block`` steps, each opened by an evaluation."""
+    every = config.record_every
+    per_block = config.block // every
+
+    def block(c, _):
+        evaluation = config.evaluate(c.params) if config.evaluate is not None else None
+        c, records = _records(step, c, per_block, every, config.unroll)
+        return c, (evaluation, records)
+
+    carry, (evaluations, records) = jax.lax.scan(block, carry, length=count)
+    flat = jax.tree_util.tree_map(lambda x: x.reshape((-1, *x.shape[2:])), records)
+    return carry, evaluations, flat
+
+
+def _tail(step, config: DescentConfig, carry: _Carry, left: int):
+    """The last ``left < block`` steps: evaluated once, recorded every ``record_every``."""
+    every = config.record_every
+    evaluation = None
+    if config.evaluate is not None:
+        evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
+    carry, records = _records(step, carry, left // every, every, config.unroll)
+    if left % every:
+        carry, record = step(carry)
+        carry = _run(step, carry, left % every - 1, config.unroll)
+        records = _concat(records, jax.tree_util.tree_map(lambda x: x[None], record))
+    return carry, evaluation, records
+
+
+def _concat(*trees):
+    return jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs), *trees)
+
+
+def descend(
+    fn: Callable[..., Any],
+    x0: PyTree,
+    optimizer: optax.GradientTransformation,
+    config: DescentConfig,
+    args: tuple[Any, ...] = (),
+    data: PyTree | None = None,
+    key: jax.Array | None = None,
+) -> Trajectory:
+    """Run ``config.steps`` steps of ``optimizer`` on ``fn`` from ``x0`` and record them.
+
+    Pure and traceable: no validation, no compilation, safe under ``jit`` and ``vmap``.
+    """
+    optimizer = optax.with_extra_args_support(optimizer)
+    objective = functools.partial(_objective, fn, config, args, data, key)
+    step = functools.partial(_step, objective, optimizer, config)
+    carry = _Carry(x0, optimizer.init(x0), jnp.array(-1, jnp.int32), jnp.array(0, jnp.int32))
+
+    evaluations = None
+    if config.record_every is None:
+        carry = _run(step, carry, config.steps, config.unroll)
+        records = None
+    else:
+        n_blocks = config.steps // config.block
+        carry, evaluations, records = _blocks(step, config, carry, n_blocks)
+        left = config.steps - n_blocks * config.block
+        if left:
+            carry, tail_evaluation, tail = _tail(step, config, carry, left)
+            records = _concat(records, tail)
+            if config.evaluate is not None:
+                evaluations = _concat(evaluations, tail_evaluation)
+
+    _, final = _observe(objective, config, carry)
+    last = jax.tree_util.tree_map(lambda x: x[None], final)
+    records = last if records is None else _concat(records, last)
+    if config.evaluate is not None:
+        final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
+        evaluations = _concat(evaluations, final_evaluation)
+
+    return Trajectory(
+        params=records.params,
+        loss=records.loss,
+        grad_norm=records.grad_norm,
+        steps=jnp.asarray(config.record_steps()),
+        aux=records.aux,
+        evaluations=evaluations,
+        evaluation_steps=None
+        if config.evaluate is None
+        else jnp.asarray(config.evaluation_steps()),
+        final_params=carry.params,
+        final_loss=final.loss,
+        diverged=carry.diverged_at >= 0,
+        diverged_at=carry.diverged_at,
+    )

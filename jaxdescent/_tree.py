@@ -1,0 +1,79 @@
+"""Small pytree helpers shared by the optimizers and the descent driver.
+
+Only real shared pieces live here (moment averages, bias correction, norms);
+each optimizer still reads as its own formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+PyTree = Any
+tree_map = jax.tree_util.tree_map
+
+
+def zeros_like(tree: PyTree, dtype: Any = None) -> PyTree:
+    """A pytree of zeros shaped like ``tree`` (optionally of another dtype)."""
+    return tree_map(lambda x: jnp.zeros_like(x, dtype=dtype), tree)
+
+
+def full_like(tree: PyTree, value: Any) -> PyTree:
+    """A pytree shaped like ``tree`` filled with ``value`` (cast to each leaf's dtype)."""
+    return tree_map(lambda x: jnp.full_like(x, value), tree)
+
+
+def ema(new: PyTree, old: PyTree, decay: jax.Array, order: int = 1) -> PyTree:
+    """Exponential moving average ``decay * old + (1 - decay) * new**order``, leafwise."""
+    return tree_map(lambda n, o: decay * o + (1 - decay) * n**order, new, old)
+
+
+def bias_corrected(moment: PyTree, decay: jax.Array, count: jax.Array) -> PyTree:
+    """Adam's bias correction ``moment / (1 - decay**count)``, with ``count`` an integer step."""
+    return tree_map(lambda m: m / (1 - decay ** count.astype(m.dtype)), moment)
+
+
+def scale(tree: PyTree, factor: jax.Array) -> PyTree:
+    """Multiply every leaf by ``factor``."""
+    return tree_map(lambda x: factor * x, tree)
+
+
+def l2_norm(tree: PyTree) -> jax.Array:
+    """Global Euclidean norm of all leaves together (``optax.global_norm``)."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in leaves))
+
+
+def all_finite(tree: PyTree) -> jax.Array:
+    """True when every entry of every leaf is finite."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
+
+
+def where(condition: jax.Array, on_true: PyTree, on_false: PyTree) -> PyTree:
+    """Leafwise ``jnp.where`` with one scalar condition."""
+    return tree_map(lambda a, b: jnp.where(condition, a, b), on_true, on_false)
+
+
+def working_dtype(tree: PyTree) -> Any:
+    """The floating dtype that hyperparameters are cast to before any arithmetic with ``tree``."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    floating = [x for x in leaves if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
+    if not floating:
+        return jnp.result_type(float)
+    return jnp.result_type(*floating)
+
+
+def resolve(value: jax.Array | float | Callable[[jax.Array], Any], count: jax.Array) -> Any:
+    """A schedule evaluated at ``count``, or the value itself when it is not callable."""
+    return value(count) if callable(value) else value
+
+
+def learning_rate_at(
+    learning_rate: jax.Array | float | Callable[[jax.Array], Any], count: jax.Array, dtype: Any
+) -> jax.Array:
+    """The learning rate for step ``count`` (a schedule is called), cast to ``dtype``."""
+    return jnp.asarray(resolve(learning_rate, count), dtype)
