@@ -11,10 +11,12 @@ exactly as in optax. The decorator turns it into a public factory whose result
   rate and friends instead of baking them in: a new value never recompiles, and
   a batch of values vectorises.
 
-One casting rule holds everywhere: before any arithmetic, every floating
-hyperparameter is cast to the dtype of the tree it meets (the gradients in
-``update``, the parameters in ``init``). ``minimize`` and ``sweep`` both rely on
-it, which is why a one-configuration sweep equals ``minimize`` bit for bit.
+One casting rule holds everywhere: before any arithmetic, every floating array
+hyperparameter (a traced value included) is cast to the dtype of the tree it
+meets (the gradients in ``update``, the parameters in ``init``); Python numbers
+stay weakly typed, as in optax. ``minimize`` and ``sweep`` both trace their
+hyperparameters and so follow the same rule, which is why a one-configuration
+sweep equals ``minimize`` bit for bit.
 """
 
 from __future__ import annotations
@@ -69,12 +71,11 @@ class _Recipe:
     build: Build
     dynamic_names: tuple[str, ...]
     static_items: tuple[tuple[str, Hashable], ...]
-    integer_names: frozenset[str]
 
     def rebuild(self, values: tuple[Any, ...], dtype: Any) -> tuple[Callable, Callable]:
         """Call the build function with the hyperparameters cast to ``dtype``."""
         cast = {
-            name: value if name in self.integer_names else _cast_float(value, dtype)
+            name: _cast_float(value, dtype)
             for name, value in zip(self.dynamic_names, values, strict=True)
         }
         static = {name: _unwrap(value) for name, value in self.static_items}
@@ -82,9 +83,14 @@ class _Recipe:
 
 
 def _cast_float(value: Any, dtype: Any) -> Any:
-    if is_python_number(value) or jnp.issubdtype(jnp.result_type(value), jnp.inexact):
-        return jnp.asarray(value, dtype)
-    return value
+    """Floating arrays (and tracers) take ``dtype``; Python numbers stay weakly typed.
+
+    A Python number already adapts to the dtype it meets, and arithmetic on it
+    (``1 - b2``) stays in double precision, exactly as in optax.
+    """
+    if isinstance(value, int | float) or not jnp.issubdtype(jnp.result_type(value), jnp.inexact):
+        return value
+    return jnp.asarray(value, dtype)
 
 
 @jax.tree_util.register_pytree_node_class
@@ -159,16 +165,12 @@ def optimizer(build: Build | None = None, *, integer: tuple[str, ...] = ()) -> A
     Args:
       build: validates its arguments eagerly and returns optax-style ``init`` and
         ``update`` closures.
-      integer: names of integer hyperparameters (seeds) that must not be cast to
-        the parameters' floating dtype.
 
     Returns:
       A factory with ``build``'s signature and docstring whose result is an
       :class:`optax.GradientTransformationExtraArgs` and a pytree of its numeric
       hyperparameters.
     """
-    if build is None:
-        return functools.partial(optimizer, integer=integer)
     signature = inspect.signature(build)
 
     @functools.wraps(build)
@@ -184,7 +186,6 @@ def optimizer(build: Build | None = None, *, integer: tuple[str, ...] = ()) -> A
             static_items=tuple(
                 (k, _hashable(v)) for k, v in hyperparameters.items() if k not in dynamic
             ),
-            integer_names=frozenset(integer),
         )
         values = tuple(dynamic.values())
         return optax.GradientTransformationExtraArgs(

@@ -32,8 +32,14 @@ def ema(new: PyTree, old: PyTree, decay: jax.Array, order: int = 1) -> PyTree:
 
 
 def bias_corrected(moment: PyTree, decay: jax.Array, count: jax.Array) -> PyTree:
-    """Adam's bias correction ``moment / (1 - decay**count)``, with ``count`` an integer step."""
-    return tree_map(lambda m: m / (1 - decay ** count.astype(m.dtype)), moment)
+    """Adam's bias correction ``moment / (1 - decay**count)``, with ``count`` an integer step.
+
+    As in optax, ``1 - decay**count`` is computed in the precision of ``decay``
+    (double for a Python float when x64 is on) and only then cast to the
+    moment's dtype, so it never rounds to zero in low precision.
+    """
+    correction = 1 - decay ** count.astype(jnp.result_type(decay))
+    return tree_map(lambda m: m / correction.astype(m.dtype), moment)
 
 
 def scale(tree: PyTree, factor: jax.Array) -> PyTree:

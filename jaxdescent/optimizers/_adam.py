@@ -64,8 +64,8 @@ def adam(
       >>> opt = jd.adam(0.1)
       >>> w = jnp.array([1.0, -2.0])
       >>> updates, _ = opt.update(2 * w, opt.init(w))
-      >>> updates  # the first Adam step is -alpha * sign(g)
-      Array([-0.1,  0.1], dtype=float32)
+      >>> print(updates.round(3))  # the first Adam step is -alpha * sign(g)
+      [-0.1  0.1]
 
     References:
       Kingma and Ba, *Adam: A Method for Stochastic Optimization*, 2014,

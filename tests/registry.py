@@ -1,0 +1,46 @@
+"""The one registry of optimizers that every optimizer test is parametrized by.
+
+Each :class:`Case` pairs a jaxdescent factory with its reference: optax's factory
+of the same name, or, where optax 0.2.8 deviates from the paper, an independent
+transcription (see ``reference_note``). Cases are grouped by optimizer module
+(``cases_*.py``) and concatenated here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One optimizer and everything the shared tests need to check it.
+
+    Attributes:
+      name: the public name (``jaxdescent.<name>`` and, usually, ``optax.<name>``).
+      ours: the jaxdescent factory.
+      reference: the factory it is checked against; same keyword arguments.
+      kwargs: keyword sets, the first with only the required arguments; later
+        ones exercise non-default options (nesterov, centered, a schedule ...).
+      ranges: valid ``(low, high)`` ranges of numeric hyperparameters, for the
+        hypothesis property tests.
+      reference_note: empty when ``reference`` is optax's own; otherwise why
+        optax is not the reference and what is used instead.
+      needs_value: ``update`` needs the loss as ``value=`` (Polyak step sizes).
+    """
+
+    name: str
+    ours: Callable[..., Any]
+    reference: Callable[..., Any]
+    kwargs: tuple[Mapping[str, Any], ...]
+    ranges: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+    reference_note: str = ""
+    needs_value: bool = False
+
+
+def all_cases() -> list[Case]:
+    """Every registered optimizer case, in a stable order."""
+    from tests import cases_first, cases_second
+
+    return [*cases_first.CASES, *cases_second.CASES]
