@@ -1,0 +1,205 @@
+"""The descent driver: what `minimize` records, against closed forms and recomputation."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxdescent as jd
+from jaxdescent._minimize import _compiled_descent
+
+
+def quadratic(w: jax.Array) -> jax.Array:
+    """C(w) = 3/2 |w|^2, so dC/dw = 3 w and plain descent gives w_t = (1 - 3 lr)^t w_0."""
+    return 1.5 * jnp.sum(w**2)
+
+
+def test_sgd_on_a_quadratic_follows_the_closed_form() -> None:
+    w0 = jnp.array([1.0, -2.0], jnp.float64)
+    run = jd.minimize(quadratic, w0, jd.sgd(0.1), steps=20)
+    t = np.arange(21)[:, None]
+    expected = (1 - 3 * 0.1) ** t * np.array([1.0, -2.0])
+    np.testing.assert_allclose(run.params, expected, rtol=1e-13)
+    np.testing.assert_allclose(run.grad_norm, 3 * np.linalg.norm(expected, axis=1), rtol=1e-13)
+    assert run.steps.tolist() == list(range(21))
+
+
+def test_loss_is_the_objective_at_the_recorded_params() -> None:
+    w0 = jnp.array([1.5, 0.5], jnp.float64)
+    rosenbrock = lambda w: (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2  # noqa: E731
+    run = jd.minimize(rosenbrock, w0, jd.adam(0.01), steps=50)
+    recomputed = jax.vmap(rosenbrock)(run.params)
+    # value_and_grad inside the compiled scan fuses differently: equal to rounding.
+    np.testing.assert_allclose(run.loss, recomputed, rtol=1e-14)
+    np.testing.assert_array_equal(run.params[0], w0)
+    np.testing.assert_array_equal(run.params[-1], run.final_params)
+    assert run.final_loss == run.loss[-1]
+    assert not run.diverged
+    assert run.diverged_at == -1
+
+
+def test_pytree_parameters_and_extra_arguments() -> None:
+    key_x, _key_w = jax.random.split(jax.random.key(1))
+    x = jax.random.normal(key_x, (20, 3), jnp.float64)
+    y = x @ jnp.array([1.0, -2.0, 0.5], jnp.float64) + 0.3
+
+    def loss(params, x, y):
+        return jnp.mean((x @ params["w"] + params["b"] - y) ** 2)
+
+    params0 = {"w": jnp.zeros(3, jnp.float64), "b": jnp.zeros((), jnp.float64)}
+    run = jd.minimize(loss, params0, jd.sgd(0.1, momentum=0.5), steps=400, args=(x, y))
+    assert run.params["w"].shape == (401, 3)
+    assert run.params["b"].shape == (401,)
+    np.testing.assert_allclose(run.final_params["w"], [1.0, -2.0, 0.5], atol=1e-6)
+    np.testing.assert_allclose(run.final_params["b"], 0.3, atol=1e-6)
+
+
+def test_thinned_and_final_only_records_match_the_full_record() -> None:
+    w0 = jnp.array([1.0, -1.0], jnp.float32)
+    full = jd.minimize(quadratic, w0, jd.adam(0.05), steps=10)
+    every3 = jd.minimize(quadratic, w0, jd.adam(0.05), steps=10, record_every=3)
+    final = jd.minimize(quadratic, w0, jd.adam(0.05), steps=10, record_every=None)
+    assert every3.steps.tolist() == [0, 3, 6, 9, 10]
+    np.testing.assert_array_equal(every3.loss, full.loss[every3.steps])
+    np.testing.assert_array_equal(every3.params, full.params[every3.steps])
+    assert final.params.shape == (1, 2)
+    assert final.steps.tolist() == [10]
+    np.testing.assert_array_equal(final.final_params, full.final_params)
+    no_params = jd.minimize(quadratic, w0, jd.adam(0.05), steps=10, record_params=False)
+    assert no_params.params is None
+    np.testing.assert_array_equal(no_params.loss, full.loss)
+
+
+def test_auxiliary_outputs_are_recorded() -> None:
+    def with_aux(w):
+        return quadratic(w), {"w0": w[0]}
+
+    w0 = jnp.array([1.0, 2.0], jnp.float64)
+    run = jd.minimize(with_aux, w0, jd.sgd(0.1), steps=5, has_aux=True)
+    np.testing.assert_array_equal(run.aux["w0"], run.params[:, 0])
+
+
+def test_divergence_is_recorded_and_the_run_frozen() -> None:
+    # lr = 1 on C = 3/2 w^2 multiplies w by -2 each step: float32 overflows at a known step.
+    w0 = jnp.array([1.0], jnp.float32)
+    run = jd.minimize(quadratic, w0, jd.sgd(1.0), steps=300)
+    w, first_bad = np.float32(1.0), None
+    for t in range(300):  # independent float32 recomputation
+        with np.errstate(over="ignore"):
+            loss = np.float32(1.5) * (w * w)
+        if not np.isfinite(loss):
+            first_bad = t
+            break
+        w = w - np.float32(1.0) * (np.float32(3.0) * w)
+    assert bool(run.diverged)
+    assert int(run.diverged_at) == first_bad
+    assert np.all(np.isfinite(run.params))
+    frozen = np.broadcast_to(run.params[first_bad], run.params[first_bad:].shape)
+    np.testing.assert_array_equal(run.params[first_bad:], frozen)  # its loss overflowed there
+    assert np.all(run.params[first_bad] != run.params[first_bad - 1])
+
+
+def test_diverge_above_flags_a_finite_blow_up() -> None:
+    w0 = jnp.array([1.0], jnp.float64)
+    run = jd.minimize(quadratic, w0, jd.sgd(1.0), steps=20, diverge_above=1e3)
+    losses = 1.5 * 4.0 ** np.arange(21)  # |w_t| = 2^t
+    assert int(run.diverged_at) == int(np.argmax(losses > 1e3))
+
+
+def test_vmap_over_learning_rates_equals_separate_runs() -> None:
+    w0 = jnp.array([1.0, -2.0], jnp.float32)
+    rates = jnp.array([0.01, 0.1, 0.3], jnp.float32)
+    batched = jax.vmap(lambda lr: jd.minimize(quadratic, w0, jd.adam(lr), steps=30).loss)(rates)
+    for i, lr in enumerate(rates):
+        single = jd.minimize(quadratic, w0, jd.adam(lr), steps=30).loss
+        np.testing.assert_allclose(batched[i], single, rtol=1e-6)
+
+
+def test_new_hyperparameter_values_do_not_recompile() -> None:
+    w0 = jnp.array([1.0, -2.0], jnp.float32)
+    jd.minimize(quadratic, w0, jd.adam(0.1, b1=0.8), steps=7)
+    before = _compiled_descent._cache_size()
+    for lr, b1 in [(0.2, 0.7), (0.05, 0.95)]:
+        jd.minimize(quadratic, w0, jd.adam(lr, b1=b1), steps=7)
+    assert _compiled_descent._cache_size() == before
+
+
+def test_optax_optimizers_and_schedules_work() -> None:
+    w0 = jnp.array([1.0, -2.0], jnp.float64)
+    ours = jd.minimize(quadratic, w0, jd.sgd(optax.exponential_decay(0.1, 1, 0.9)), steps=10)
+    theirs = jd.minimize(quadratic, w0, optax.sgd(optax.exponential_decay(0.1, 1, 0.9)), steps=10)
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-14)
+    schedule = lambda t: 0.1 * 0.9 ** t.astype(jnp.float64)  # noqa: E731 (optax's runs in float32)
+    ours = jd.minimize(quadratic, w0, jd.sgd(schedule), steps=10)
+    w, expected = np.array([1.0, -2.0]), [np.array([1.0, -2.0])]
+    for t in range(10):
+        w = w - 0.1 * 0.9**t * 3 * w
+        expected.append(w)
+    np.testing.assert_allclose(ours.params, expected, rtol=1e-13)
+
+
+def test_minimize_composes_with_jit() -> None:
+    w0 = jnp.array([1.0, -2.0], jnp.float32)
+    jitted = jax.jit(lambda lr: jd.minimize(quadratic, w0, jd.sgd(lr), steps=5).final_loss)
+    eager = jd.minimize(quadratic, w0, jd.sgd(jnp.float32(0.1)), steps=5).final_loss
+    np.testing.assert_allclose(jitted(jnp.float32(0.1)), eager, rtol=1e-6)
+
+
+def test_evaluations_are_recorded_at_their_steps() -> None:
+    w0 = jnp.array([1.0, -2.0], jnp.float64)
+    run = jd.minimize(
+        quadratic,
+        w0,
+        jd.sgd(0.1),
+        steps=10,
+        record_every=2,
+        evaluate=lambda w: {"w": w},
+        evaluate_every=4,
+    )
+    assert run.evaluation_steps.tolist() == [0, 4, 8, 10]
+    np.testing.assert_array_equal(run.evaluations["w"], run.params[np.array([0, 2, 4, 5])])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"steps": 0}, "`steps` must be an integer >= 1, got 0"),
+        ({"steps": 2.5}, "`steps` must be an integer >= 1, got 2.5"),
+        ({"steps": 5, "record_every": 0}, "`record_every` must be an integer >= 1 or None"),
+        ({"steps": 5, "batch_size": 2}, "`batch_size` needs `data`"),
+        (
+            {"steps": 5, "record_every": 2, "evaluate": jnp.sum, "evaluate_every": 3},
+            "`evaluate_every` must be a multiple of `record_every`",
+        ),
+    ],
+)
+def test_bad_settings_are_rejected_by_name(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        jd.minimize(quadratic, jnp.ones(2, jnp.float32), jd.sgd(0.1), **kwargs)
+
+
+def test_integer_start_is_rejected() -> None:
+    with pytest.raises(TypeError, match=r"`x0` must hold floating-point arrays.*int32"):
+        jd.minimize(quadratic, jnp.array([1, 2], jnp.int32), jd.sgd(0.1), steps=3)
+
+
+def test_non_scalar_objective_names_its_shape() -> None:
+    with pytest.raises(ValueError, match=r"float scalar.*returned shape \(2,\)"):
+        jd.minimize(lambda w: w**2, jnp.ones(2, jnp.float32), jd.sgd(0.1), steps=3)
+
+
+def test_not_an_optimizer_is_rejected() -> None:
+    with pytest.raises(TypeError, match="`optimizer` must be an optax GradientTransformation"):
+        jd.minimize(quadratic, jnp.ones(2, jnp.float32), 0.1, steps=3)
+
+
+def test_mismatched_gradients_are_rejected_before_compute() -> None:
+    opt = jd.adam(0.1)
+    state = opt.init({"w": jnp.ones(2, jnp.float32)})
+    with pytest.raises(ValueError, match="`grads` must have the same pytree structure"):
+        opt.update({"v": jnp.ones(2, jnp.float32)}, state)
+    with pytest.raises(ValueError, match=r"expected a leaf of shape \(2,\), got \(3,\)"):
+        opt.update({"w": jnp.ones(3, jnp.float32)}, state)
