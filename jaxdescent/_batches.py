@@ -15,8 +15,26 @@ def num_examples(data: Any) -> int:
     return int(jax.tree_util.tree_leaves(data)[0].shape[0])
 
 
+def epoch_order(key: jax.Array, step: jax.Array, n: int, batch_size: int) -> jax.Array:
+    """The permutation of the ``n`` examples that ``"shuffle"`` walks in the epoch of ``step``."""
+    return jax.random.permutation(jax.random.fold_in(key, step // (n // batch_size)), n)
+
+
+def next_order(
+    key: jax.Array, step: jax.Array, n: int, batch_size: int, order: jax.Array
+) -> jax.Array:
+    """``order`` for ``step``: recomputed (one sort of ``n`` keys) only when an epoch starts."""
+    starts = step % (n // batch_size) == 0
+    return jax.lax.cond(starts, lambda: epoch_order(key, step, n, batch_size), lambda: order)
+
+
 def batch_indices(
-    key: jax.Array, step: jax.Array, n: int, batch_size: int, sampling: Sampling
+    key: jax.Array,
+    step: jax.Array,
+    n: int,
+    batch_size: int,
+    sampling: Sampling,
+    order: jax.Array | None = None,
 ) -> jax.Array:
     """Indices of the examples in the minibatch of ``step``.
 
@@ -24,19 +42,25 @@ def batch_indices(
     every step. ``"shuffle"`` walks through a fresh random permutation of the
     ``n`` examples each epoch of ``n // batch_size`` steps (the last
     ``n % batch_size`` examples of each permutation are left out of that epoch,
-    as with ``drop_last=True`` in PyTorch).
+    as with ``drop_last=True`` in PyTorch). ``order``, when given, is that
+    epoch's permutation (``epoch_order``), carried so it is not re-sorted every step.
     """
     if sampling == "replacement":
         return jax.random.randint(jax.random.fold_in(key, step), (batch_size,), 0, n)
-    steps_per_epoch = n // batch_size
-    epoch, position = jnp.divmod(step, steps_per_epoch)
-    permutation = jax.random.permutation(jax.random.fold_in(key, epoch), n)
-    return jax.lax.dynamic_slice_in_dim(permutation, position * batch_size, batch_size)
+    if order is None:
+        order = epoch_order(key, step, n, batch_size)
+    position = step % (n // batch_size)
+    return jax.lax.dynamic_slice_in_dim(order, position * batch_size, batch_size)
 
 
 def draw_batch(
-    data: Any, key: jax.Array, step: jax.Array, batch_size: int, sampling: Sampling
+    data: Any,
+    key: jax.Array,
+    step: jax.Array,
+    batch_size: int,
+    sampling: Sampling,
+    order: jax.Array | None = None,
 ) -> Any:
     """The minibatch of ``step``: the same rows taken from every leaf of ``data``."""
-    indices = batch_indices(key, step, num_examples(data), batch_size, sampling)
+    indices = batch_indices(key, step, num_examples(data), batch_size, sampling, order)
     return jax.tree_util.tree_map(lambda x: jnp.take(x, indices, axis=0), data)

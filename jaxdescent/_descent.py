@@ -18,7 +18,7 @@ import numpy as np
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._batches import Sampling, draw_batch
+from jaxdescent._batches import Sampling, draw_batch, epoch_order, next_order, num_examples
 
 PyTree = Any
 
@@ -95,6 +95,7 @@ class _Carry(NamedTuple):
     opt_state: PyTree
     diverged_at: jax.Array
     t: jax.Array
+    order: jax.Array | None = None  # the epoch's permutation when shuffling minibatches
 
 
 class _Record(NamedTuple):
@@ -104,12 +105,12 @@ class _Record(NamedTuple):
     aux: PyTree | None
 
 
-def _objective(fn, config: DescentConfig, args, data, key, params, t):
+def _objective(fn, config: DescentConfig, args, data, key, params, t, order=None):
     """``fn`` at ``params`` for step ``t`` (drawing its minibatch), always as ``(loss, aux)``."""
     if data is not None:
         batch = data
         if config.batch_size is not None:
-            batch = draw_batch(data, key, t, config.batch_size, config.sampling)
+            batch = draw_batch(data, key, t, config.batch_size, config.sampling, order)
         out = fn(params, batch, *args)
     elif key is not None:
         out = fn(params, *args, key=jax.random.fold_in(key, t))
@@ -120,7 +121,8 @@ def _objective(fn, config: DescentConfig, args, data, key, params, t):
 
 def _observe(objective, config: DescentConfig, carry: _Carry):
     """Loss, gradient and the record of the current parameters."""
-    (loss, aux), grads = jax.value_and_grad(objective, has_aux=True)(carry.params, carry.t)
+    value_and_grad = jax.value_and_grad(objective, has_aux=True)
+    (loss, aux), grads = value_and_grad(carry.params, carry.t, carry.order)
     record = _Record(
         loss=loss,
         grad_norm=_tree.l2_norm(grads),
@@ -130,23 +132,33 @@ def _observe(objective, config: DescentConfig, carry: _Carry):
     return grads, record
 
 
-def _step(objective, optimizer, config: DescentConfig, carry: _Carry) -> tuple[_Carry, _Record]:
-    """One descent step; a run whose loss or parameters stop being finite freezes."""
+def _shuffles(config: DescentConfig, data) -> bool:
+    """Whether minibatches walk through a carried permutation per epoch."""
+    return data is not None and config.batch_size is not None and config.sampling == "shuffle"
+
+
+def _step(
+    objective, optimizer, config: DescentConfig, reorder, carry: _Carry
+) -> tuple[_Carry, _Record]:
+    """One descent step; a run whose loss stops being finite freezes where it stands.
+
+    Whether to move is decided from the loss at the current parameters, known
+    before the update, and only the parameters are held (a frozen run's
+    optimizer state is never used again), so the freeze costs one select per
+    parameter. Parameters that overflow in an update give a non-finite loss at
+    the next step, which freezes the run there.
+    """
     grads, record = _observe(objective, config, carry)
     updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params, value=record.loss)
-    params = optax.apply_updates(carry.params, updates)
     alive = carry.diverged_at < 0
-    bad_now = ~(jnp.isfinite(record.loss) & (record.loss <= config.diverge_above))
-    bad_next = ~_tree.all_finite(params)
-    diverged_at = jnp.where(
-        alive & bad_now, carry.t, jnp.where(alive & bad_next, carry.t + 1, carry.diverged_at)
-    )
-    move = alive & ~bad_now & ~bad_next
+    finite = jnp.isfinite(record.loss) & (record.loss <= config.diverge_above)
+    move = alive & finite
     new = _Carry(
-        params=_tree.where(move, params, carry.params),
-        opt_state=_tree.where(move, opt_state, carry.opt_state),
-        diverged_at=diverged_at,
+        params=_tree.where(move, optax.apply_updates(carry.params, updates), carry.params),
+        opt_state=opt_state,
+        diverged_at=jnp.where(alive & ~finite, carry.t, carry.diverged_at),
         t=carry.t + 1,
+        order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
     )
     return new, record
 
@@ -173,8 +185,12 @@ def _blocks(step, config: DescentConfig, carry: _Carry, count: int):
     every = config.record_every
     per_block = config.block // every
 
+    if config.evaluate is None:  # one flat loop: no block level at all
+        carry, records = _records(step, carry, count * per_block, every, config.unroll)
+        return carry, None, records
+
     def block(c, _):
-        evaluation = config.evaluate(c.params) if config.evaluate is not None else None
+        evaluation = config.evaluate(c.params)
         c, records = _records(step, c, per_block, every, config.unroll)
         return c, (evaluation, records)
 
@@ -216,8 +232,14 @@ def descend(
     """
     optimizer = optax.with_extra_args_support(optimizer)
     objective = functools.partial(_objective, fn, config, args, data, key)
-    step = functools.partial(_step, objective, optimizer, config)
-    carry = _Carry(x0, optimizer.init(x0), jnp.array(-1, jnp.int32), jnp.array(0, jnp.int32))
+    order, reorder = None, None
+    if _shuffles(config, data):
+        n, batch_size = num_examples(data), config.batch_size
+        order = epoch_order(key, jnp.array(0, jnp.int32), n, batch_size)
+        reorder = functools.partial(next_order, key, n=n, batch_size=batch_size)
+    step = functools.partial(_step, objective, optimizer, config, reorder)
+    t0 = jnp.array(0, jnp.int32)
+    carry = _Carry(x0, optimizer.init(x0), jnp.array(-1, jnp.int32), t0, order)
 
     evaluations = None
     if config.record_every is None:

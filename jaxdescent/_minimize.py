@@ -97,9 +97,14 @@ def check_objective(fn: Callable[..., Any], x0: PyTree, config: DescentConfig, a
         )
 
 
-def check_data(data: PyTree, batch_size: int | None, key: Any, sampling: str) -> None:
+def check_data(
+    data: PyTree, batch_size: int | None, key: Any, sampling: str, key_name: str = "key"
+) -> None:
+    """``data`` shares one example axis; minibatches need a key (``key_name`` in messages)."""
     if sampling not in ("shuffle", "replacement"):
         raise ValueError(f"`sampling` must be 'shuffle' or 'replacement', got {sampling!r}")
+    if key is not None and not isinstance(key, jax.Array):
+        raise TypeError(f"`key` must be a jax.random key, e.g. jax.random.key(0); got {key!r}")
     if data is None:
         if batch_size is not None:
             raise ValueError("`batch_size` needs `data` (a pytree of arrays with an example axis)")
@@ -119,7 +124,8 @@ def check_data(data: PyTree, batch_size: int | None, key: Any, sampling: str) ->
                 f"`batch_size` must be at most the {n} examples in `data`, got {batch_size}"
             )
         if key is None:
-            raise ValueError("`key` (a jax.random key) is required to draw minibatches")
+            what = "a jax.random key" if key_name == "key" else "integers, one key per run"
+            raise ValueError(f"`{key_name}` ({what}) is required to draw minibatches")
 
 
 def make_config(
