@@ -1,0 +1,443 @@
+"""``sweep``: many descents (hyperparameters x starts x seeds) as one compiled, sharded program.
+
+The configurations are laid out on named dims and flattened to one axis. Each
+chunk of that axis runs through ``jit(vmap(descend))`` (the kernel that
+``minimize`` compiles, vectorised), sharded over the devices; every chunk has
+the same size, so a sweep compiles once whatever its values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import inspect
+import json
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdescent import _results, _sharding
+from jaxdescent._batches import Sampling
+from jaxdescent._descent import DescentConfig, descend
+from jaxdescent._factory import _hashable, _is_dynamic, _unwrap
+from jaxdescent._minimize import (
+    as_float_params,
+    check_data,
+    check_objective,
+    combine,
+    make_config,
+    partition,
+)
+from jaxdescent._results import SweepResult
+from jaxdescent._tree import working_dtype
+
+PyTree = Any
+_OUTPUTS = ("loss", "grad_norm", "params", "aux", "evaluations")
+_OUTPUTS += ("final_params", "final_loss", "diverged", "diverged_at")
+_RESERVED = ("sample", "start", "seed")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """The configurations: named dims, their values, and how a flat index maps to a run."""
+
+    dims: tuple[str, ...]
+    coords: dict[str, np.ndarray]
+    swept: dict[str, str]  # hyperparameter -> the dim it varies along
+    fixed: dict[str, np.ndarray]  # numeric, cast to the parameters' dtype
+    static: tuple[tuple[str, Any], ...]  # everything else, hashable
+    starts: PyTree  # leading axis of starts (length 1 for ``x0``)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(self.coords[d]) for d in self.dims)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def inputs(self, flat: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, Any]:
+        """Per-run hyperparameters, start indices and seeds of the runs ``flat``."""
+        index = dict(zip(self.dims, np.unravel_index(flat, self.shape), strict=True))
+        swept = {name: self.coords[name][index[dim]] for name, dim in self.swept.items()}
+        start = index.get("start", np.zeros_like(flat)).astype(np.int32)
+        seeds = self.coords["seed"][index["seed"]] if "seed" in index else None
+        return swept, start, seeds
+
+
+def _check_factory(factory: Any, hyperparameters: dict[str, Any]) -> None:
+    if not callable(factory):
+        raise TypeError(
+            "`optimizer_factory` must build an optimizer from keyword hyperparameters, "
+            f"e.g. jaxdescent.adam or optax.adam; got {factory!r}"
+        )
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    unknown = sorted(set(hyperparameters) - set(params))
+    if unknown:
+        raise ValueError(
+            f"unknown hyperparameter(s) {unknown} for {getattr(factory, '__name__', factory)}; "
+            f"it accepts {list(params)}"
+        )
+    missing = [n for n, p in params.items() if p.default is p.empty and n not in hyperparameters]
+    if missing:
+        raise ValueError(f"`optimizer_factory` needs {missing}: pass them as keywords of sweep")
+
+
+def _split_hyperparameters(hyperparameters: dict[str, Any], dtype: Any):
+    """Swept (1-D numeric), fixed (numeric scalar, cast to ``dtype``) and static values."""
+    swept, fixed, static = {}, {}, []
+    for name, value in hyperparameters.items():
+        if name in _RESERVED:
+            raise ValueError(f"a hyperparameter may not be named {name!r} (a dim of the result)")
+        is_sequence = isinstance(value, list | tuple | np.ndarray | jax.Array)
+        if not is_sequence and not _is_dynamic(value):
+            static.append((name, _hashable(value)))
+            continue
+        array = np.asarray(value)
+        if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+            raise TypeError(f"`{name}` must hold numbers to sweep, got dtype {array.dtype}")
+        if array.ndim > 1 or (array.ndim == 1 and array.size == 0):
+            raise ValueError(
+                f"`{name}` must be a scalar (fixed) or a non-empty 1-D array of values (swept), "
+                f"got shape {array.shape}"
+            )
+        (swept if array.ndim == 1 else fixed)[name] = array.astype(dtype)
+    return swept, fixed, tuple(static)
+
+
+def _check_values(factory: Callable, plan: _Plan) -> None:
+    """Build the optimizer at each swept value's extremes, so range checks run before compute."""
+    static = {k: _unwrap(v) for k, v in plan.static}
+    base = {k: v.item() for k, v in plan.fixed.items()}
+    base.update({name: plan.coords[name][0].item() for name in plan.swept})
+    for name in plan.swept:
+        for value in (plan.coords[name].min(), plan.coords[name].max()):
+            factory(**static, **{**base, name: value.item()})
+
+
+def _as_seeds(seeds: Any) -> np.ndarray:
+    array = np.asarray(seeds)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"`seeds` must be integers (one PRNG key each), got {seeds!r}")
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(
+            f"`seeds` must be a non-empty 1-D sequence of ints, got shape {array.shape}"
+        )
+    return array.astype(jax.dtypes.canonicalize_dtype(np.int64))
+
+
+def _as_starts(x0: PyTree, starts: PyTree) -> PyTree:
+    if (x0 is None) == (starts is None):
+        raise ValueError("give exactly one of `x0` (one start) or `starts` (a batch of starts)")
+    if x0 is not None:
+        return jax.tree_util.tree_map(lambda x: x[None], as_float_params(x0))
+    starts = as_float_params(starts, "starts")
+    lengths = {jnp.shape(x)[0] if jnp.ndim(x) else None for x in jax.tree_util.tree_leaves(starts)}
+    if None in lengths or len(lengths) != 1 or 0 in lengths:
+        raise ValueError(
+            "`starts` must be a pytree of arrays sharing one non-empty leading axis (one entry "
+            f"per start); got leading lengths {sorted(map(str, lengths))}"
+        )
+    return starts
+
+
+def _plan(hyperparameters, pairing, x0, starts, seeds) -> _Plan:
+    if pairing not in ("grid", "zip"):
+        raise ValueError(f"`pairing` must be 'grid' or 'zip', got {pairing!r}")
+    starts = _as_starts(x0, starts)
+    swept, fixed, static = _split_hyperparameters(hyperparameters, working_dtype(starts))
+    dims, coords = list(swept), dict(swept)
+    if pairing == "zip" and swept:
+        lengths = {name: len(v) for name, v in swept.items()}
+        if len(set(lengths.values())) != 1:
+            raise ValueError(f"pairing='zip' needs swept values of one length, got {lengths}")
+        dims, coords["sample"] = ["sample"], np.arange(next(iter(lengths.values())))
+    if x0 is None:
+        dims.append("start")
+        coords["start"] = np.arange(jax.tree_util.tree_leaves(starts)[0].shape[0])
+    if seeds is not None:
+        dims.append("seed")
+        coords["seed"] = _as_seeds(seeds)
+    along = {name: ("sample" if pairing == "zip" else name) for name in swept}
+    return _Plan(tuple(dims), coords, along, fixed, static, starts)
+
+
+def _defaults(factory: Callable, plan: _Plan, dtype: Any) -> tuple[np.ndarray, ...]:
+    """The optimizer's Python-float leaves (its defaults), cast to ``dtype``, in leaf order.
+
+    ``minimize`` traces every numeric leaf of an optimizer pytree (a jaxdescent
+    optimizer's hyperparameters, defaults included) and the factory casts them to
+    the parameters' dtype. The sweep kernel receives the defaults as arguments
+    too, so constant folding cannot make it differ. optax's closures have no leaves.
+    """
+    given = {k: np.asarray(plan.coords[k][0]) for k in plan.swept}
+    settings = {k: _unwrap(v) for k, v in plan.static}
+    template = factory(**settings, **plan.fixed, **given)
+    return tuple(np.asarray(v, dtype) for v in partition(template)[0] if isinstance(v, float))
+
+
+def _with_defaults(optimizer: Any, defaults: tuple[jax.Array, ...]) -> Any:
+    """Replace the optimizer's Python-float leaves, in order, by the traced ``defaults``."""
+    dynamic, static = partition(optimizer)
+    supply = iter(defaults)
+    dynamic = [next(supply) if isinstance(v, float) else v for v in dynamic]
+    return combine(dynamic, static)
+
+
+@functools.partial(jax.jit, static_argnames=("fn", "factory", "static", "config"))
+def _kernel(fn, factory, static, config, swept, fixed, defaults, starts, start, seeds, args, data):
+    """``vmap(descend)`` over the runs of one chunk; the optimizer is built inside, per run."""
+
+    def one(hyperparameters, i, seed):
+        x0 = jax.tree_util.tree_map(lambda s: s[i], starts)
+        settings = {k: _unwrap(v) for k, v in static}
+        optimizer = _unwrap(factory)(**settings, **fixed, **hyperparameters)
+        optimizer = _with_defaults(optimizer, defaults)
+        key = None if seed is None else jax.random.key(seed)
+        run = descend(_unwrap(fn), x0, optimizer, config, args, data, key)
+        return {name: getattr(run, name) for name in _OUTPUTS}
+
+    return jax.vmap(one)(swept, start, seeds)
+
+
+def _shapes(kernel: Callable, kernel_args: dict[str, Any], **inputs: Any) -> PyTree:
+    """The kernel's output shapes, from jit's trace cache when ``kernel`` is jitted."""
+    eval_shape = getattr(kernel, "eval_shape", None)
+    if eval_shape is None:
+        return jax.eval_shape(functools.partial(kernel, **kernel_args), **inputs)
+    return eval_shape(**kernel_args, **inputs)
+
+
+_CHECKED: dict[Any, None] = {}
+
+
+def _check_objective_once(fn, x0, config, args, data, key) -> None:
+    """``check_objective``, skipped for an objective already checked on the same shapes."""
+    described = jax.tree_util.tree_map(
+        lambda x: (jnp.shape(x), jnp.result_type(x)) if hasattr(x, "shape") else repr(x),
+        (x0, args, data, key is None),
+    )
+    signature = (_hashable(fn), config, repr(jax.tree_util.tree_structure(described)))
+    signature += tuple(jax.tree_util.tree_leaves(described))
+    if signature in _CHECKED:
+        return
+    check_objective(fn, x0, config, args, data, key)
+    if len(_CHECKED) > 256:
+        _CHECKED.clear()
+    _CHECKED[signature] = None
+
+
+def _fingerprint(*parts: Any) -> str:
+    """A digest of the arguments: array bytes, callables by qualified name, the rest by repr."""
+    digest = hashlib.sha256()
+    for leaf in jax.tree_util.tree_leaves(parts):
+        leaf = _unwrap(leaf)
+        if isinstance(leaf, np.ndarray | np.generic | jax.Array):
+            array = np.asarray(leaf)
+            digest.update(f"{array.dtype}{array.shape}".encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+        elif callable(leaf):
+            name = getattr(leaf, "__qualname__", type(leaf).__qualname__)
+            digest.update(f"{getattr(leaf, '__module__', '')}.{name}".encode())
+        else:
+            digest.update(repr(leaf).encode())
+    return digest.hexdigest()
+
+
+def _describe(config: DescentConfig) -> tuple[Any, ...]:
+    return tuple(getattr(config, f.name) for f in dataclasses.fields(config))
+
+
+class _Store:
+    """``save_to``: one ``.npz`` per finished chunk and a JSON manifest of the arguments."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None, manifest: dict[str, Any]):
+        self.directory = None if directory is None else os.fspath(directory)
+        self.fingerprint = manifest["fingerprint"]
+        self.writer = jax.process_index() == 0
+        if self.directory is None:
+            return
+        path = os.path.join(self.directory, "sweep.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                saved = json.load(f)
+            if saved.get("fingerprint") != self.fingerprint:
+                raise ValueError(
+                    f"`save_to` directory {self.directory!r} holds a different sweep "
+                    "(its arguments differ); use another directory or delete it"
+                )
+        elif self.writer:
+            os.makedirs(self.directory, exist_ok=True)
+            _results.dump_json(path, manifest)
+
+    def _path(self, chunk: int) -> str:
+        return os.path.join(self.directory or "", f"chunk_{chunk:06d}.npz")
+
+    def load(self, chunk: int, like: list[tuple[int, ...]]) -> list[np.ndarray] | None:
+        if self.directory is None or not os.path.exists(self._path(chunk)):
+            return None
+        arrays, meta = _results.read_npz(self._path(chunk))
+        leaves = [arrays[f"leaf:{i}"] for i in range(len(arrays))]
+        if meta.get("fingerprint") != self.fingerprint or [x.shape for x in leaves] != like:
+            return None
+        return leaves
+
+    def save(self, chunk: int, leaves: list[np.ndarray]) -> None:
+        if self.directory is not None and self.writer:
+            arrays = {f"leaf:{i}": x for i, x in enumerate(leaves)}
+            _results.write_npz(self._path(chunk), arrays, {"fingerprint": self.fingerprint})
+
+
+def sweep(
+    fn: Callable[..., Any],
+    optimizer_factory: Callable[..., Any],
+    *,
+    x0: PyTree = None,
+    starts: PyTree = None,
+    steps: int,
+    seeds: Any = None,
+    pairing: str = "grid",
+    record_every: int | None = 1,
+    record_params: bool = False,
+    tolerance: float | None = None,
+    chunk_size: int | None = None,
+    memory_budget: int | None = None,
+    save_to: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+    args: tuple[Any, ...] = (),
+    has_aux: bool = False,
+    data: PyTree = None,
+    batch_size: int | None = None,
+    sampling: Sampling = "shuffle",
+    evaluate: Callable[[PyTree], PyTree] | None = None,
+    evaluate_every: int | None = None,
+    diverge_above: float | None = None,
+    unroll: int = 1,
+    **hyperparameters: Any,
+) -> SweepResult:
+    r"""Run one descent per configuration (hyperparameters x starts x seeds), all in one program.
+
+    Each run is exactly :func:`jaxdescent.minimize` with
+    ``optimizer_factory(**hyperparameters_of_the_run)``; the runs are vectorised
+    with ``vmap``, compiled once, and their configuration axis is sharded over
+    every device (see :mod:`jaxdescent._sharding` for several hosts, where each
+    process computes its share and every process receives the whole result).
+
+    Casting rule: every numeric hyperparameter given (swept or fixed) is cast to
+    the parameters' dtype before the optimizer is built, and so are a jaxdescent
+    optimizer's numeric defaults; all are traced arguments, as when ``minimize``
+    traces an optimizer. So a one-configuration sweep equals ``minimize`` bit for
+    bit (for optax's factories: ``minimize(optax.adam(lr_as_array_of_that_dtype))``,
+    which for the learning rate alone is the same as a Python float). New values
+    never recompile. Runs equal their ``minimize`` bit for bit as long as XLA
+    compiles the same arithmetic; on CPU the number of runs per device can change
+    how it fuses multiply-adds, so sweeps chunked differently agree to a few ulps.
+
+    Args:
+      fn: the objective, as in :func:`jaxdescent.minimize`.
+      optimizer_factory: builds an optimizer from keyword hyperparameters, e.g.
+        ``jaxdescent.adam`` or ``optax.adam``.
+      x0: one starting point (a pytree of float arrays); or
+      starts: a batch of starting points (a leading axis on every leaf): dim ``"start"``.
+      steps: update steps per run.
+      seeds: integers, one PRNG key ``jax.random.key(seed)`` each, for
+        minibatches or stochastic objectives: dim ``"seed"``.
+      pairing: ``"grid"`` (every combination of the swept values, in the order
+        given) or ``"zip"`` (the i-th values together, one dim ``"sample"``:
+        random search).
+      record_every, record_params, args, has_aux, data, batch_size, sampling,
+        evaluate, evaluate_every, diverge_above, unroll: as in ``minimize``
+        (``record_params`` defaults to ``False`` here).
+      tolerance: for ``steps_to_tolerance``: the first recorded step with loss <= tolerance.
+      chunk_size: runs per compiled call (rounded up to a multiple of the device
+        count); the last chunk is padded, so every chunk shares one compilation.
+      memory_budget: bytes per chunk, from which ``chunk_size`` is chosen
+        (recorded output plus descent state per run; XLA's scratch is not counted).
+      save_to: a directory; each finished chunk is written there, and a rerun
+        with the same arguments resumes from what is saved.
+      progress: draw a progress bar on standard error for multi-chunk sweeps
+        (default: when it is a terminal).
+      **hyperparameters: a 1-D array of values (swept) or a scalar (fixed) each;
+        non-numeric settings (``nesterov=True``, a schedule) are passed as they are.
+
+    Returns:
+      A :class:`SweepResult` with dims: the swept hyperparameters, then
+      ``"start"`` (with ``starts``), then ``"seed"`` (with ``seeds``).
+
+    Raises:
+      ValueError, TypeError: on bad input, before anything is computed.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> res = jd.sweep(lambda w: jnp.sum(w**2), jd.sgd, x0=jnp.array([1.0]), steps=2,
+      ...                learning_rate=[0.25, 0.5])
+      >>> res.dims, res.final_loss  # w <- (1 - 2 lr) w: halved twice, or zeroed
+      (('learning_rate',), array([0.0625, 0.    ], dtype=float32))
+    """
+    _check_factory(optimizer_factory, hyperparameters)
+    plan = _plan(hyperparameters, pairing, x0, starts, seeds)
+    key = None if seeds is None else jax.random.key(0)
+    check_data(data, batch_size, key, sampling, key_name="seeds")
+    config = make_config(
+        steps,
+        record_every=record_every,
+        record_params=record_params,
+        has_aux=has_aux,
+        batch_size=batch_size,
+        sampling=sampling,
+        evaluate=evaluate,
+        evaluate_every=evaluate_every,
+        diverge_above=diverge_above,
+        unroll=unroll,
+    )
+    if tolerance is not None and not (
+        isinstance(tolerance, int | float) and tolerance == tolerance
+    ):
+        raise ValueError(f"`tolerance` must be a number or None, got {tolerance!r}")
+    args = tuple(args)
+    first = jax.tree_util.tree_map(lambda s: s[0], plan.starts)
+    _check_objective_once(fn, first, config, args, data, key)
+    _check_values(optimizer_factory, plan)
+    kernel_args = dict(
+        fn=_hashable(fn),
+        factory=_hashable(optimizer_factory),
+        static=plan.static,
+        config=config,
+        fixed=plan.fixed,
+        defaults=_defaults(optimizer_factory, plan, working_dtype(plan.starts)),
+        starts=plan.starts,
+        args=args,
+        data=data,
+    )
+    call = functools.partial(_kernel, **kernel_args)
+    shapes = functools.partial(_shapes, _kernel, kernel_args)
+    devices = _sharding.config_devices(plan.size)
+    unit = _sharding.granularity(devices)
+    per_run = lambda: _sharding.bytes_per_run(shapes, plan, len(devices))  # noqa: E731
+    chunk = _sharding.chunk_size_for(chunk_size, memory_budget, plan.size, unit, per_run)
+    fingerprint = _fingerprint(
+        fn, optimizer_factory, plan.dims, plan.coords, plan.swept, plan.fixed, plan.static,
+        plan.starts, _describe(config), args, data, chunk,
+    )  # fmt: skip
+    manifest = {"fingerprint": fingerprint, "dims": plan.dims, "shape": plan.shape, "chunk": chunk}
+    out = _sharding.execute(call, shapes, plan, devices, chunk, _Store(save_to, manifest), progress)
+    record_steps = config.record_steps()
+    return SweepResult(
+        dims=plan.dims,
+        coords=plan.coords,
+        steps=record_steps,
+        steps_to_tolerance=_results.steps_to_tolerance(out["loss"], record_steps, tolerance),
+        evaluation_steps=config.evaluation_steps(),
+        **out,
+    )
