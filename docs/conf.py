@@ -1,0 +1,89 @@
+"""Sphinx configuration: builds offline, warnings are errors, example notebooks execute.
+
+The examples live in ``examples/`` as jupytext percent-format ``.py`` files. Sphinx
+only reads sources inside ``docs/``, so each build copies them into ``docs/examples/``
+(a generated folder, ignored by git) and myst-nb reads them through jupytext and
+executes them. ``JAXDESCENT_SMALL=1`` (inherited by the notebook kernels) makes the
+examples run at their small sizes, as ``--small`` does on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+EXAMPLES = ROOT / "examples"
+GENERATED = DOCS / "examples"
+
+# The package is importable by autodoc and by the notebook kernels (which inherit the
+# environment) even without an editable install.
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+os.environ["JAXDESCENT_SMALL"] = "1"
+
+
+def _copy_examples() -> None:
+    """Mirror ``examples/*.py`` into ``docs/examples/``, touching only changed files."""
+    GENERATED.mkdir(exist_ok=True)
+    sources = {p.name: p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
+    for stale in GENERATED.glob("*.py"):
+        if stale.name not in sources:
+            stale.unlink()
+    for name, source in sources.items():
+        target = GENERATED / name
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, target)
+
+
+_copy_examples()
+
+project = "jaxdescent"
+author = "the jaxdescent authors"
+copyright = "2026, the jaxdescent authors"
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+]
+
+exclude_patterns = ["_build", "conf.py", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+
+# MyST: $...$ maths, ::: fences, and heading anchors for cross-page links.
+myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_heading_anchors = 3
+
+# myst-nb: the examples are notebooks in jupytext's percent format; execute them
+# (cached between builds). A failing cell (a failed assert included) is reported as a
+# warning, so `-W` fails the build and `--keep-going` still lists every failure.
+nb_custom_formats = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
+nb_execution_raise_on_error = False
+nb_execution_show_tb = True
+nb_execution_timeout = 300
+nb_merge_streams = True
+
+# autodoc: Google-style docstrings, signatures as written, members in source order.
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"exclude-members": "__init__, __new__"}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_rtype = False
+
+html_theme = "sphinx_book_theme"
+html_title = "jaxdescent"
+html_theme_options = {
+    "repository_url": "",
+    "use_repository_button": False,
+    "show_toc_level": 2,
+}
+# Nothing is fetched at build time: no intersphinx, no remote images.
+suppress_warnings: list[str] = []
