@@ -6,6 +6,7 @@ each optimizer still reads as its own formula.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -27,18 +28,26 @@ def full_like(tree: PyTree, value: Any) -> PyTree:
 
 
 def ema(new: PyTree, old: PyTree, decay: jax.Array, order: int = 1) -> PyTree:
-    """Exponential moving average ``decay * old + (1 - decay) * new**order``, leafwise."""
-    return tree_map(lambda n, o: decay * o + (1 - decay) * n**order, new, old)
+    """Exponential moving average ``(1 - decay) * new**order + decay * old``, leafwise.
+
+    The operands are in optax's order: under ``jit`` XLA may fuse a product and a
+    sum into one rounding, and the same order keeps the result bitwise equal.
+    """
+    return tree_map(lambda n, o: (1 - decay) * n**order + decay * o, new, old)
 
 
+@functools.partial(jax.jit, inline=True)
 def bias_corrected(moment: PyTree, decay: jax.Array, count: jax.Array) -> PyTree:
     """Adam's bias correction ``moment / (1 - decay**count)``, with ``count`` an integer step.
 
     As in optax, ``1 - decay**count`` is computed in the precision of ``decay``
-    (double for a Python float when x64 is on) and only then cast to the
-    moment's dtype, so it never rounds to zero in low precision.
+    (double for a Python float when x64 is on), with the integer power, and only
+    then cast to the moment's dtype, so it never rounds to zero in low precision.
+    Like optax's it is one inlined ``jit``: called eagerly, XLA compiles the
+    divisions of all leaves together exactly as it does for optax, which makes
+    the two bitwise equal in float64 too.
     """
-    correction = 1 - decay ** count.astype(jnp.result_type(decay))
+    correction = 1 - jax.lax.pow(jnp.asarray(decay), count)
     return tree_map(lambda m: m / correction.astype(m.dtype), moment)
 
 
@@ -83,3 +92,45 @@ def learning_rate_at(
 ) -> jax.Array:
     """The learning rate for step ``count`` (a schedule is called), cast to ``dtype``."""
     return jnp.asarray(resolve(learning_rate, count), dtype)
+
+
+def masked_map(fn: Callable[..., Any], mask: Any, tree: PyTree, *rest: PyTree) -> PyTree:
+    """``fn`` leafwise where ``mask`` is True; elsewhere the leaves of ``tree`` pass unchanged.
+
+    ``mask`` is ``None`` (everywhere), a pytree of Python bools that is a prefix of
+    ``tree``'s structure, or a callable building one from ``tree`` (optax's ``masked``).
+    """
+    if mask is None:
+        return tree_map(fn, tree, *rest)
+    mask_tree = mask(tree) if callable(mask) else mask
+    return tree_map(lambda m, x, *r: tree_map(fn, x, *r) if m else x, mask_tree, tree, *rest)
+
+
+def with_weight_decay(
+    grads: PyTree, params: PyTree, rate: jax.Array, mask: Any = None, *, who: str = "the optimizer"
+) -> PyTree:
+    """``g + rate * w`` leafwise (optax's ``add_decayed_weights``), where ``mask`` allows.
+
+    Args:
+      grads: the gradients ``g``.
+      params: the parameters ``w``; required.
+      rate: the decay rate, already resolved for this step.
+      mask: where to decay, as in :func:`masked_map`.
+      who: the optimizer's name, for the error message.
+
+    Raises:
+      ValueError: if ``params`` is ``None``.
+    """
+    require_params(params, who)
+    return masked_map(lambda g, w: g + rate * w, mask, grads, params)
+
+
+def require_params(params: PyTree, who: str) -> None:
+    """Raise a clear error when ``update`` was called without the parameters it needs."""
+    if params is None:
+        raise ValueError(f"`params` must be passed to `update`: {who} needs the parameters")
+
+
+def cast_like(tree: PyTree, like: PyTree) -> PyTree:
+    """``tree`` with each leaf cast to the dtype of the matching leaf of ``like``."""
+    return tree_map(lambda x, y: x.astype(y.dtype), tree, like)

@@ -1,6 +1,34 @@
 """Optimizers as pure ``(init, update)`` pairs, following optax's protocol."""
 
-from jaxdescent.optimizers._adam import adam
-from jaxdescent.optimizers._sgd import sgd
+from jaxdescent.optimizers._adam import adam, adamw, nadam
+from jaxdescent.optimizers._adam_variants import adamax, amsgrad, radam
+from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
+from jaxdescent.optimizers._layerwise import lamb, novograd
+from jaxdescent.optimizers._lion import lion
+from jaxdescent.optimizers._polyak import polyak_sgd
+from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
+from jaxdescent.optimizers._rprop import rprop
+from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd
 
-__all__ = ["adam", "sgd"]
+__all__ = [
+    "adabelief",
+    "adadelta",
+    "adagrad",
+    "adam",
+    "adamax",
+    "adamw",
+    "adan",
+    "amsgrad",
+    "lamb",
+    "lion",
+    "nadam",
+    "noisy_sgd",
+    "novograd",
+    "polyak_sgd",
+    "radam",
+    "rmsprop",
+    "rprop",
+    "sgd",
+    "sign_sgd",
+    "yogi",
+]

@@ -21,6 +21,25 @@ class AdamState(NamedTuple):
     nu: Any
 
 
+def adam_moments(grads: Any, state: Any, b1: Any, b2: Any, nesterov: bool) -> tuple:
+    """Adam's step ``t``, moments ``m``, ``v`` and their bias-corrected ``m_hat``, ``v_hat``.
+
+    Shared by :func:`adam`, :func:`adamw` and :func:`radam`; the formulas are in
+    :func:`adam`'s docstring (``nesterov`` gives NAdam's look-ahead ``m_hat``).
+    """
+    t = optax.safe_increment(state.count)
+    m = _tree.ema(grads, state.mu, b1)
+    v = _tree.ema(grads, state.nu, b2, order=2)
+    m_hat = _tree.bias_corrected(m, b1, t)
+    if nesterov:
+        m_hat = _tree.tree_map(
+            lambda m, g: b1 * m + (1 - b1) * g,
+            _tree.bias_corrected(m, b1, optax.safe_increment(t)),
+            _tree.bias_corrected(grads, b1, t),
+        )
+    return t, m, v, m_hat, _tree.bias_corrected(v, b2, t)
+
+
 @optimizer
 def adam(
     learning_rate: Any,
@@ -85,20 +104,131 @@ def adam(
         )
 
     def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        m = _tree.ema(grads, state.mu, b1)
-        v = _tree.ema(grads, state.nu, b2, order=2)
-        m_hat = _tree.bias_corrected(m, b1, t)
-        if nesterov:
-            m_hat = _tree.tree_map(
-                lambda m, g: b1 * m + (1 - b1) * g,
-                _tree.bias_corrected(m, b1, optax.safe_increment(t)),
-                _tree.bias_corrected(grads, b1, t),
-            )
-        v_hat = _tree.bias_corrected(v, b2, t)
+        t, m, v, m_hat, v_hat = adam_moments(grads, state, b1, b2, nesterov)
         alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
         direction = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
-        m = _tree.tree_map(lambda m, old: m.astype(old.dtype), m, state.mu)
-        return _tree.scale(direction, -alpha), AdamState(count=t, mu=m, nu=v)
+        return _tree.scale(direction, -alpha), AdamState(t, _tree.cast_like(m, state.mu), v)
 
     return init, update
+
+
+@optimizer
+def adamw(
+    learning_rate: Any,
+    b1: Any = 0.9,
+    b2: Any = 0.999,
+    eps: Any = 1e-8,
+    eps_root: Any = 0.0,
+    mu_dtype: Any = None,
+    weight_decay: Any = 1e-4,
+    mask: Any = None,
+    *,
+    nesterov: bool = False,
+):
+    r"""AdamW: Adam with weight decay decoupled from the adaptive scaling.
+
+    With ``m_hat``, ``v_hat`` as in :func:`adam` and weight decay ``lambda``::
+
+        w <- w - alpha (m_hat / (sqrt(v_hat + eps_root) + eps) + lambda w)
+
+    The decay term is not divided by ``sqrt(v_hat)``, unlike an L2 penalty added
+    to the loss under Adam.
+
+    Args:
+      learning_rate: ``alpha``; a number, an array or a schedule of the step count.
+      b1, b2, eps, eps_root, mu_dtype, nesterov: as in :func:`adam`.
+      weight_decay: ``lambda`` (>= 0), a number or a schedule of the step count.
+      mask: which parameters decay: ``None`` (all), a pytree of bools shaped
+        like the parameters (or a prefix of them), or a callable returning one.
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs``; ``update`` needs ``params``.
+
+    Raises:
+      ValueError: as :func:`adam`, or if ``weight_decay`` is negative or not finite.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> opt = jd.adamw(0.1, weight_decay=0.5)
+      >>> w = jnp.array([1.0, -2.0])
+      >>> updates, _ = opt.update(2 * w, opt.init(w), w)
+      >>> print(updates.round(3))  # -alpha (sign(g) + lambda w)
+      [-0.15  0.2 ]
+
+    References:
+      Loshchilov and Hutter, *Decoupled Weight Decay Regularization*, ICLR 2019,
+      arXiv:1711.05101.
+
+    Matches ``optax.adamw``. PyTorch's ``AdamW`` makes the same update
+    (``w (1 - alpha lambda) - alpha m_hat / ...``) but defaults to
+    ``weight_decay=0.01`` and ``lr=1e-3``.
+    """
+    check_learning_rate(learning_rate)
+    check_learning_rate(weight_decay, "weight_decay")
+    check_decay(b1=b1, b2=b2)
+    check_nonnegative(eps=eps, eps_root=eps_root)
+
+    def init(params):
+        return AdamState(
+            count=jnp.zeros([], jnp.int32),
+            mu=_tree.zeros_like(params, mu_dtype),
+            nu=_tree.zeros_like(params),
+        )
+
+    def update(grads, state, params=None):
+        t, m, v, m_hat, v_hat = adam_moments(grads, state, b1, b2, nesterov)
+        dtype = _tree.working_dtype(grads)
+        alpha = _tree.learning_rate_at(learning_rate, state.count, dtype)
+        lam = _tree.learning_rate_at(weight_decay, state.count, dtype)
+        direction = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
+        direction = _tree.with_weight_decay(direction, params, lam, mask, who="adamw")
+        return _tree.scale(direction, -alpha), AdamState(t, _tree.cast_like(m, state.mu), v)
+
+    return init, update
+
+
+@optimizer
+def nadam(
+    learning_rate: Any,
+    b1: Any = 0.9,
+    b2: Any = 0.999,
+    eps: Any = 1e-8,
+    eps_root: Any = 0.0,
+    mu_dtype: Any = None,
+    *,
+    nesterov: bool = True,
+):
+    r"""NAdam: :func:`adam` with Nesterov momentum, i.e. ``adam(..., nesterov=True)``.
+
+    The first-moment estimate looks one step ahead (symbols as in :func:`adam`)::
+
+        m_hat = b1 m / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)
+        w <- w - alpha m_hat / (sqrt(v_hat + eps_root) + eps)
+
+    Args:
+      learning_rate, b1, b2, eps, eps_root, mu_dtype: as in :func:`adam`.
+      nesterov: ``False`` gives plain Adam (kept for optax compatibility).
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs``.
+
+    Raises:
+      ValueError: as :func:`adam`.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> opt = jd.nadam(0.1)
+      >>> w = jnp.array([1.0, -2.0])
+      >>> updates, _ = opt.update(2 * w, opt.init(w))
+      >>> print(updates.round(3))  # alpha (b1 (1 - b1) / (1 - b1^2) + 1) at t = 1
+      [-0.147  0.147]
+
+    References:
+      Dozat, *Incorporating Nesterov Momentum into Adam*, ICLR 2016 workshop
+      (without the paper's momentum schedule and extra factor ``b2`` on ``v_hat``,
+      as in optax).
+
+    Matches ``optax.nadam``. PyTorch's ``NAdam`` keeps Dozat's momentum
+    schedule (``momentum_decay=4e-3``) and so differs.
+    """
+    return adam.__wrapped__(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)

@@ -1,14 +1,15 @@
-"""Plain, momentum and Nesterov stochastic gradient descent."""
+"""Stochastic gradient descent: plain, with momentum, by signs, with noise."""
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate
+from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
 from jaxdescent._factory import optimizer
 
 
@@ -74,7 +75,7 @@ def sgd(
 
     def init(params):
         velocity = None if momentum is None else _tree.zeros_like(params, accumulator_dtype)
-        return SgdState(count=jax.numpy.zeros([], jax.numpy.int32), velocity=velocity)
+        return SgdState(count=jnp.zeros([], jnp.int32), velocity=velocity)
 
     def update(grads, state, params=None):
         alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
@@ -83,5 +84,131 @@ def sgd(
         v = _tree.tree_map(lambda v, g: momentum * v + g, state.velocity, grads)
         step = _tree.tree_map(lambda v, g: momentum * v + g, v, grads) if nesterov else v
         return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), v)
+
+    return init, update
+
+
+@optimizer
+def sign_sgd(learning_rate: Any):
+    r"""Sign descent: step by the sign of each gradient entry, ignoring its size.
+
+    With gradient ``g`` and step size ``alpha``::
+
+        w <- w - alpha sign(g)
+
+    Args:
+      learning_rate: ``alpha``; a number, an array or a schedule of the step count.
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs``.
+
+    Raises:
+      ValueError: if ``learning_rate`` is negative or not finite.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> opt = jd.sign_sgd(0.1)
+      >>> w = jnp.array([3.0, -0.5, 0.0])
+      >>> updates, _ = opt.update(w, opt.init(w))
+      >>> print(updates)
+      [-0.1  0.1 -0. ]
+
+    References:
+      Bernstein et al., *signSGD: Compressed Optimisation for Non-Convex
+      Problems*, ICML 2018, arXiv:1802.04434.
+
+    Matches ``optax.sign_sgd``; PyTorch has no sign descent optimizer.
+    """
+    check_learning_rate(learning_rate)
+
+    def init(params):
+        return SgdState(count=jnp.zeros([], jnp.int32), velocity=None)
+
+    def update(grads, state, params=None):
+        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
+        step = _tree.tree_map(jnp.sign, grads)
+        return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), None)
+
+    return init, update
+
+
+class NoisySgdState(NamedTuple):
+    """State of :func:`noisy_sgd`: the step count and the PRNG key of the next noise draw."""
+
+    count: jax.Array
+    rng_key: jax.Array
+
+
+def _as_key(key: Any) -> jax.Array:
+    """A typed PRNG key from a key or an integer seed."""
+    if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return key
+    return jax.random.key(key)
+
+
+@optimizer
+def noisy_sgd(
+    learning_rate: Any,
+    eta: Any = 0.01,
+    gamma: Any = 0.55,
+    key: Any = None,
+    *,
+    seed: int | None = None,
+):
+    r"""Gradient descent on gradients perturbed by Gaussian noise of decaying variance.
+
+    At step ``t = 1, 2, ...`` with gradient ``g`` and ``n ~ N(0, 1)`` drawn per entry::
+
+        sigma = sqrt(eta / t^gamma)
+        w <- w - alpha (g + sigma n)
+
+    Args:
+      learning_rate: ``alpha``; a number, an array or a schedule of the step count.
+      eta: ``eta``, the noise variance at the first step (>= 0).
+      gamma: ``gamma``, the decay exponent of the variance (>= 0).
+      key: a ``jax.random`` key or an integer seed for the noise. ``None`` means
+        seed 0, as in optax: the noise is the same on every run unless a key is given.
+      seed: deprecated synonym of ``key`` (kept for optax compatibility).
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs``.
+
+    Raises:
+      ValueError: if ``learning_rate``, ``eta`` or ``gamma`` is negative or
+        not finite, or both ``key`` and ``seed`` are given.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> opt = jd.noisy_sgd(0.1, eta=0.0, key=0)  # no noise: plain descent
+      >>> w = jnp.array([1.0, -2.0])
+      >>> updates, _ = opt.update(w, opt.init(w))
+      >>> print(updates)
+      [-0.1  0.2]
+
+    References:
+      Neelakantan et al., *Adding Gradient Noise Improves Learning for Very Deep
+      Networks*, 2015, arXiv:1511.06807.
+
+    Matches ``optax.noisy_sgd`` draw for draw (the same key splitting); PyTorch
+    has no such optimizer.
+    """
+    check_learning_rate(learning_rate)
+    check_nonnegative(eta=eta, gamma=gamma)
+    if seed is not None and key is not None:
+        raise ValueError(f"give `key` or its deprecated synonym `seed`, not both; got {seed=}")
+
+    def init(params):
+        seed_or_key = key if key is not None else (seed if seed is not None else 0)
+        return NoisySgdState(count=jnp.zeros([], jnp.int32), rng_key=_as_key(seed_or_key))
+
+    def update(grads, state, params=None):
+        t = optax.safe_increment(state.count)
+        dtype = _tree.working_dtype(grads)
+        sigma = jnp.sqrt(eta / t.astype(jnp.result_type(eta, gamma)) ** gamma).astype(dtype)
+        rng_key, sample_key = jax.random.split(state.rng_key)
+        n = optax.tree.random_like(sample_key, grads, jax.random.normal)
+        alpha = _tree.learning_rate_at(learning_rate, state.count, dtype)
+        noisy = _tree.tree_map(lambda g, n: g + sigma * n, grads, n)
+        return _tree.scale(noisy, -alpha), NoisySgdState(count=t, rng_key=rng_key)
 
     return init, update

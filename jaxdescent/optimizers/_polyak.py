@@ -1,0 +1,105 @@
+"""Gradient descent with the stochastic Polyak step size (SPS)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jaxdescent import _tree
+from jaxdescent._checks import check_learning_rate, check_nonnegative
+from jaxdescent._factory import optimizer
+
+_VARIANTS = ("sps", "sps+")
+
+
+class PolyakSgdState(NamedTuple):
+    """State of :func:`polyak_sgd`: the step count (for a ``scaling`` schedule)."""
+
+    count: jax.Array
+
+
+@optimizer
+def polyak_sgd(
+    max_learning_rate: Any = 1.0,
+    scaling: Any = 1.0,
+    f_min: Any = 0.0,
+    eps: Any = 0.0,
+    variant: str = "sps",
+):
+    r"""Gradient descent whose step size is Polyak's: the loss gap over the squared gradient.
+
+    With loss value ``f`` (passed to ``update`` as ``value=``) and gradient ``g``::
+
+        gap   = f - f_min                       (sps+: max(f - f_min, 0))
+        gamma = s min(gap / (|g|^2 + eps), gamma_max)
+        w <- w - gamma g
+
+    where ``|g|^2`` sums the squares of all entries of all leaves; ``gamma`` is 0
+    when ``|g|^2 + eps`` is at most double machine epsilon (a zero gradient).
+
+    Args:
+      max_learning_rate: ``gamma_max``, the cap on the Polyak step (>= 0).
+      scaling: ``s``, a factor (or a schedule of the step count) on the step size.
+      f_min: ``f_min``, a guess of the minimum value of the loss (0 for models
+        that interpolate their data).
+      eps: ``eps`` (>= 0), added to the squared gradient norm.
+      variant: ``"sps"`` or ``"sps+"`` (only the positive part of the gap,
+        Garrigos et al. 2023).
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs`` whose ``update`` needs the
+      loss: ``update(grads, state, params, value=loss)`` (``minimize`` passes it).
+
+    Raises:
+      ValueError: if ``max_learning_rate``, ``scaling`` or ``eps`` is negative
+        or not finite, or ``variant`` is unknown.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, jaxdescent as jd
+      >>> f = lambda w: jnp.sum(w**2)
+      >>> opt = jd.polyak_sgd()
+      >>> w = jnp.array([1.0, 2.0])
+      >>> value, g = jax.value_and_grad(f)(w)
+      >>> updates, _ = opt.update(g, opt.init(w), w, value=value)
+      >>> print(w + updates)  # gamma = 5 / 20: halfway to the minimum
+      [0.5 1. ]
+
+    References:
+      Loizou, Vaswani, Laradji and Lacoste-Julien, *Stochastic Polyak Step-size
+      for SGD: An Adaptive Learning Rate for Fast Convergence*, AISTATS 2021,
+      arXiv:2002.10542 (SPS_max with ``c = 1``; ``s = 1/c`` gives their ``c``
+      while the cap is not active).
+
+    Differs from ``optax.polyak_sgd`` when ``scaling != 1``: optax documents
+    this same formula but multiplies the gradient by ``s`` *before* computing
+    the Polyak step, so its step is ``min(gap / (s^2 |g|^2 + eps), gamma_max) s``
+    -- ``gap / (s |g|^2)`` uncapped, i.e. ``scaling`` acts inverted. With the
+    default ``scaling=1`` both agree exactly. PyTorch has no Polyak step.
+    """
+    check_nonnegative(max_learning_rate=max_learning_rate, eps=eps)
+    check_learning_rate(scaling, "scaling")
+    if variant not in _VARIANTS:
+        raise ValueError(f"`variant` must be one of {_VARIANTS}, got {variant!r}")
+
+    def init(params):
+        return PolyakSgdState(count=jnp.zeros([], jnp.int32))
+
+    def update(grads, state, params=None, *, value=None):
+        if value is None:
+            raise ValueError(
+                "polyak_sgd needs the loss: call update(grads, state, params, value=f)"
+            )
+        dtype = _tree.working_dtype(grads)
+        s = _tree.learning_rate_at(scaling, state.count, dtype)
+        g2 = optax.tree.norm(grads, squared=True)
+        gap = jnp.asarray(value, dtype) - f_min
+        if variant == "sps+":
+            gap = jnp.maximum(gap, 0)
+        zero = g2 + eps <= float(jnp.finfo(float).eps)
+        gamma = s * jnp.where(zero, 0.0, jnp.minimum(gap / (g2 + eps), max_learning_rate))
+        return _tree.scale(grads, -gamma), PolyakSgdState(optax.safe_increment(state.count))
+
+    return init, update
