@@ -1,0 +1,303 @@
+"""The learning-rate finder: an exponential range test, or a parallel one over a grid.
+
+``method="range"`` is Leslie Smith's range test with fastai's semantics: one
+run whose learning rate grows exponentially each step, the loss smoothed and the
+run stopped when it blows up. ``method="parallel"`` is what ``vmap`` makes
+cheap: many fixed learning rates run side by side for the same steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdescent._checks import is_python_number
+from jaxdescent._descent import Trajectory
+from jaxdescent._minimize import minimize
+from jaxdescent._sweep import sweep
+
+PyTree = Any
+METHODS = ("range", "parallel")
+
+
+@dataclasses.dataclass(frozen=True)
+class LRFindResult:
+    """What :func:`lr_find` measured, and the learning rates it suggests.
+
+    Attributes:
+      method: ``"range"`` or ``"parallel"``.
+      learning_rates: ``(n,)``. Range test: the learning rate of each step that
+        ran before the stop. Parallel test: the grid.
+      loss: range test: ``(n,)`` the loss at each of those steps (before its
+        update). Parallel test: ``(n, steps + 1)`` the loss curve of each rate.
+      smoothed_loss: range test: ``(n,)`` the debiased moving average of ``loss``;
+        ``None`` for the parallel test.
+      stable: parallel test: ``(n,)`` whether each rate's run stayed finite and
+        ended no higher than its starting loss; ``None`` for the range test.
+      suggestions: ``{"valley": ..., "steep": ...}`` (range) or
+        ``{"largest_stable": ..., "best": ...}`` (parallel); NaN where the data
+        allow no suggestion (too few steps before a blow-up, no stable rate).
+    """
+
+    method: str
+    learning_rates: np.ndarray
+    loss: np.ndarray
+    smoothed_loss: np.ndarray | None
+    stable: np.ndarray | None
+    suggestions: Mapping[str, float]
+
+    def __getattr__(self, name: str) -> float:
+        """``result.valley``, ``result.best`` ...: a suggestion by name."""
+        suggestions = self.__dict__.get("suggestions", {})
+        if name in suggestions:
+            return suggestions[name]
+        raise AttributeError(
+            f"{type(self).__name__} ({self.__dict__.get('method')!r} method) has no attribute "
+            f"{name!r}; its suggestions are {sorted(suggestions)}"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class ExponentialRange:
+    """The schedule ``alpha_t = alpha_0 (alpha_1 / alpha_0) ** (t / steps)`` (fastai's SchedExp).
+
+    A frozen dataclass, so equal schedules hash equal and a repeated
+    ``lr_find`` reuses its compiled program.
+    """
+
+    start: float
+    end: float
+    steps: int
+
+    def __call__(self, count: Any) -> Any:
+        t = jnp.asarray(count, jnp.result_type(float))
+        return self.start * jnp.exp(t * (math.log(self.end / self.start) / self.steps))
+
+    def values(self, n: int) -> np.ndarray:
+        """The first ``n`` learning rates, in float64 on the host."""
+        t = np.arange(n, dtype=np.float64)
+        return self.start * np.exp(t * (math.log(self.end / self.start) / self.steps))
+
+
+def smooth(loss: np.ndarray, beta: float) -> np.ndarray:
+    r"""fastai's debiased exponential moving average.
+
+    ``a_i = beta a_{i-1} + (1 - beta) C_i`` from ``a_0 = 0``, reported as
+    ``s_i = a_i / (1 - beta^i)`` (i counted from 1), so a constant loss stays constant.
+    """
+    out = np.empty(len(loss), np.float64)
+    average = 0.0
+    for i, value in enumerate(np.asarray(loss, np.float64)):
+        average = beta * average + (1.0 - beta) * value
+        out[i] = average / (1.0 - beta ** (i + 1))
+    return out
+
+
+def stop_index(smoothed: np.ndarray, factor: float) -> int:
+    """Number of points kept: up to and including the first ``s_i > factor * min(s_0..s_i)``."""
+    best = np.minimum.accumulate(smoothed)
+    over = np.flatnonzero(~(smoothed <= factor * best))  # NaN counts as over
+    return int(over[0]) + 1 if over.size else len(smoothed)
+
+
+def valley(learning_rates: np.ndarray, loss: np.ndarray) -> float:
+    """fastai's ``valley``: the middle of the longest decreasing stretch of the loss.
+
+    ``lds[i]`` is the length of the longest strictly decreasing subsequence
+    ending at point ``i``; the stretch ends at the first point with the largest
+    ``lds`` and starts ``lds`` points earlier; the suggestion sits
+    ``floor(len/3) + floor(len/6)`` points into it (ESRI's rule). Where fastai's
+    index would be -1 (a stretch starting at the first point) it is clamped to 0.
+    """
+    n = len(loss)
+    if n < 2:
+        return math.nan
+    lds = np.ones(n, np.int64)
+    for i in range(1, n):
+        below = loss[:i] > loss[i]
+        if below.any():
+            lds[i] = lds[:i][below].max() + 1
+    end = int(np.argmax(lds))
+    start = end - int(lds[end])
+    sections = (end - start) / 3
+    return float(learning_rates[max(start + int(sections) + int(sections / 2), 0)])
+
+
+def steep(learning_rates: np.ndarray, loss: np.ndarray) -> float:
+    """fastai's ``steep``: the rate opening the steepest fall of loss against log rate."""
+    if len(loss) < 2:
+        return math.nan
+    slope = np.diff(loss) / np.diff(np.log(learning_rates))
+    return float(learning_rates[int(np.argmin(slope))])
+
+
+def lr_find(
+    fn: Callable[..., Any],
+    x0: PyTree,
+    optimizer_factory: Callable[..., Any],
+    *,
+    method: str = "range",
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    steps: int = 100,
+    num: int = 64,
+    beta: float = 0.98,
+    stop_factor: float = 4.0,
+    args: tuple[Any, ...] = (),
+    data: PyTree | None = None,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    **hyperparameters: Any,
+) -> LRFindResult:
+    r"""Find a learning rate for ``optimizer_factory`` on ``fn`` from ``x0``.
+
+    ``method="range"`` (Smith 2017; fastai's ``lr_find``) runs **one** descent
+    of ``steps`` steps whose learning rate grows exponentially,
+    ``alpha_t = start_lr (end_lr / start_lr) ** (t / steps)``, recording the loss
+    ``C_t`` of every step. On the host the loss is smoothed
+    (``s_t``, a debiased moving average with ``beta``) and cut after the first
+    ``s_t > stop_factor * min(s_0..s_t)`` (or where the run diverged). After
+    dropping the first ``steps // 10`` and last 5 points, as fastai does, it
+    suggests ``valley`` (the middle of the longest decreasing stretch) and
+    ``steep`` (the steepest fall of ``s`` against ``log alpha``).
+
+    ``method="parallel"`` runs ``num`` descents side by side, one per rate of a
+    log-spaced grid from ``start_lr`` to ``end_lr``, each ``steps`` steps at a
+    fixed rate, as one compiled :func:`jaxdescent.sweep`. A rate is *stable* if
+    its run stays finite and ends no higher than its starting loss. It suggests
+    ``largest_stable`` (the largest rate below which every rate is stable) and
+    ``best`` (the rate of lowest final loss among the stable ones; where several
+    tie, e.g. losses that reached exactly 0, the middle one).
+
+    Args:
+      fn: the objective ``fn(params, *args) -> loss``.
+      x0: the starting parameters (a pytree of floating-point arrays).
+      optimizer_factory: builds an optimizer from ``learning_rate=`` and
+        ``hyperparameters``: ``jaxdescent.adam``, ``optax.sgd`` ...
+      method: ``"range"`` or ``"parallel"``.
+      start_lr: the smallest learning rate (> 0).
+      end_lr: the largest learning rate (> ``start_lr``).
+      steps: steps of the range test, or of each run of the parallel test (>= 10).
+      num: number of learning rates of the parallel test (>= 2).
+      beta: smoothing of the range test's loss, in [0, 1).
+      args: extra positional arguments of ``fn``.
+      data: a pytree of arrays with a leading example axis, for ``fn(params, batch)``.
+      batch_size: minibatch size drawn from ``data`` each step (``None``: all of it).
+      seed: the PRNG seed of the minibatches (default 0) or, without ``data``, of
+        a stochastic objective ``fn(params, key=...)``; every rate of the
+        parallel test sees the same batches.
+      stop_factor: the range test stops when the smoothed loss exceeds this
+        multiple of its best (> 1).
+      **hyperparameters: fixed keyword arguments of ``optimizer_factory``
+        (``momentum=0.9``, ``b1=0.95`` ...).
+
+    Returns:
+      An :class:`LRFindResult`; ``result.valley``, ``result.best`` ... read its suggestions.
+
+    Raises:
+      ValueError, TypeError: on bad input, before anything is computed.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> found = jd.lr_find(lambda w: 50.0 * w @ w, jnp.ones(2), jd.sgd)  # a = 100
+      >>> bool(0.05 / 100 < found.steep < 1 / 100), bool(found.valley < found.steep)
+      (True, True)
+      >>> grid = jd.lr_find(lambda w: 50.0 * w @ w, jnp.ones(2), jd.sgd, method="parallel",
+      ...                   start_lr=1e-3, end_lr=1.0, num=4, steps=20)
+      >>> grid.stable  # rates 1e-3, 1e-2, 0.1, 1: stable iff rate < 2 / a = 0.02
+      array([ True,  True, False, False])
+
+    References:
+      Smith, *Cyclical Learning Rates for Training Neural Networks*, WACV 2017,
+      arXiv:1506.01186. fastai's ``Learner.lr_find`` (``callback/schedule.py``).
+    """
+    _check_settings(optimizer_factory, method, start_lr, end_lr, steps, num, beta, stop_factor)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"`seed` must be an int or None, got {seed!r}")
+    if seed is None and batch_size is not None:
+        seed = 0
+    passed = {"args": args, "data": data, "batch_size": batch_size}
+    if method == "range":
+        schedule = ExponentialRange(float(start_lr), float(end_lr), steps)
+        optimizer = optimizer_factory(learning_rate=schedule, **hyperparameters)
+        key = None if seed is None else jax.random.key(seed)
+        run = minimize(fn, x0, optimizer, steps=steps, key=key, record_params=False, **passed)
+        return _range_result(run, schedule, beta, stop_factor)
+    grid = np.geomspace(float(start_lr), float(end_lr), num)
+    seeds = None if seed is None else [seed]
+    return _parallel_test(fn, x0, optimizer_factory, grid, steps, seeds, passed, hyperparameters)
+
+
+def _range_result(run: Trajectory, schedule: ExponentialRange, beta: float, factor: float):
+    """Cut the recorded loss where the run diverged or blew up, then suggest rates."""
+    steps = schedule.steps
+    ran = int(run.diverged_at) if bool(run.diverged) else steps  # records past it are frozen
+    loss = np.asarray(run.loss, np.float64)[:ran]
+    smoothed = smooth(loss, beta)
+    kept = stop_index(smoothed, factor)
+    rates = schedule.values(kept)
+    window = slice(steps // 10, max(kept - 5, 0))
+    suggestions = {
+        "valley": valley(rates[window], smoothed[:kept][window]),
+        "steep": steep(rates[window], smoothed[:kept][window]),
+    }
+    return LRFindResult("range", rates, loss[:kept], smoothed[:kept], None, suggestions)
+
+
+def _parallel_test(fn, x0, factory, grid, steps, seeds, passed, hyperparameters):
+    """One sweep over the grid of rates; stable runs end finite and no higher than they began."""
+    num = len(grid)
+    result = sweep(
+        fn,
+        factory,
+        x0=x0,
+        steps=steps,
+        seeds=seeds,
+        progress=False,
+        learning_rate=grid,
+        **passed,
+        **hyperparameters,
+    )
+    loss = np.asarray(result.loss, np.float64).reshape(num, -1)
+    final = np.asarray(result.final_loss, np.float64).reshape(num)
+    diverged = np.asarray(result.diverged).reshape(num)
+    stable = ~diverged & np.isfinite(final) & (final <= loss[:, 0])
+    unstable = np.flatnonzero(~stable)
+    first_bad = int(unstable[0]) if unstable.size else num
+    best = math.nan
+    if stable.any():
+        lowest = np.flatnonzero(stable & (final == final[stable].min()))
+        best = float(grid[lowest[len(lowest) // 2]])  # ties (losses that reached 0): the middle
+    suggestions = {
+        "largest_stable": float(grid[first_bad - 1]) if first_bad else math.nan,
+        "best": best,
+    }
+    return LRFindResult("parallel", grid, loss, None, stable, suggestions)
+
+
+def _check_settings(factory, method, start_lr, end_lr, steps, num, beta, stop_factor) -> None:
+    if not callable(factory):
+        raise TypeError(
+            "`optimizer_factory` must be a callable building an optimizer from "
+            f"`learning_rate=...`, e.g. jaxdescent.adam or optax.sgd; got {factory!r}"
+        )
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
+    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
+        if not (is_python_number(value) and math.isfinite(value) and value > 0):
+            raise ValueError(f"`{name}` must be a finite number > 0, got {value!r}")
+    if not end_lr > start_lr:
+        raise ValueError(f"`end_lr` must be larger than `start_lr` ({start_lr}), got {end_lr}")
+    for name, value, low in (("steps", steps, 10), ("num", num, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
+    if not (is_python_number(beta) and 0 <= beta < 1):
+        raise ValueError(f"`beta` must be in [0, 1), got {beta!r}")
+    if not (is_python_number(stop_factor) and 1 < stop_factor < math.inf):
+        raise ValueError(f"`stop_factor` must be a finite number > 1, got {stop_factor!r}")
