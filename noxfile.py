@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -16,7 +18,7 @@ HOST_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
 def tests(session: nox.Session) -> None:
     """The test suite (with 4 host CPU devices, so sharding is exercised)."""
     session.install("-e", ".[test,data]")
-    session.run("pytest", *(session.posargs or ["-q"]), env=HOST_DEVICES)
+    session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]), env=HOST_DEVICES)
 
 
 @nox.session(python=PYTHON)
@@ -59,4 +61,5 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Speed benchmarks, as ratios against baselines measured in the same run."""
     session.install("-e", ".")
-    session.run("python", "-m", "benchmarks", *session.posargs, env=HOST_DEVICES)
+    cores = {"XLA_FLAGS": f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"}
+    session.run("python", "-m", "benchmarks", *session.posargs, env=cores)
