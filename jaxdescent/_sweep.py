@@ -426,10 +426,12 @@ def sweep(
     unit = _sharding.granularity(devices)
     per_run = lambda: _sharding.bytes_per_run(shapes, plan, len(devices))  # noqa: E731
     chunk = _sharding.chunk_size_for(chunk_size, memory_budget, plan.size, unit, per_run)
-    fingerprint = _fingerprint(
-        fn, optimizer_factory, plan.dims, plan.coords, plan.swept, plan.fixed, plan.static,
-        plan.starts, _describe(config), args, data, chunk,
-    )  # fmt: skip
+    fingerprint = ""  # hashing every argument is only needed to resume from disk
+    if save_to is not None:
+        fingerprint = _fingerprint(
+            fn, optimizer_factory, plan.dims, plan.coords, plan.swept, plan.fixed, plan.static,
+            plan.starts, _describe(config), args, data, chunk,
+        )  # fmt: skip
     manifest = {"fingerprint": fingerprint, "dims": plan.dims, "shape": plan.shape, "chunk": chunk}
     out = _sharding.execute(call, shapes, plan, devices, chunk, _Store(save_to, manifest), progress)
     record_steps = config.record_steps()
