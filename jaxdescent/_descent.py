@@ -32,7 +32,8 @@ class Trajectory(NamedTuple):
         parameters are not recorded.
       loss: ``loss[i] = fn(params[i])`` at each recorded step (the minibatch loss
         when training on data).
-      grad_norm: global Euclidean norm of the gradient at each recorded step.
+      grad_norm: global Euclidean norm of the gradient at each recorded step
+        (``None`` with ``record_grad_norm=False``).
       steps: the step number of each record (``0, k, 2k, ..., steps``).
       aux: the objective's auxiliary output at each record (``has_aux=True``), else ``None``.
       evaluations: ``evaluate(params)`` at each evaluation step, else ``None``.
@@ -49,7 +50,7 @@ class Trajectory(NamedTuple):
 
     params: PyTree | None
     loss: jax.Array
-    grad_norm: jax.Array
+    grad_norm: jax.Array | None
     steps: jax.Array
     aux: PyTree | None
     evaluations: PyTree | None
@@ -67,6 +68,7 @@ class DescentConfig:
     steps: int
     record_every: int | None = 1
     record_params: bool = True
+    record_grad_norm: bool = True
     has_aux: bool = False
     batch_size: int | None = None
     sampling: Sampling = "shuffle"
@@ -102,7 +104,7 @@ class _Carry(NamedTuple):
 
 class _Record(NamedTuple):
     loss: jax.Array
-    grad_norm: jax.Array
+    grad_norm: jax.Array | None
     params: PyTree | None
     aux: PyTree | None
 
@@ -127,7 +129,7 @@ def _observe(objective, config: DescentConfig, carry: _Carry):
     (loss, aux), grads = value_and_grad(carry.params, carry.t, carry.order)
     record = _Record(
         loss=loss,
-        grad_norm=_tree.l2_norm(grads),
+        grad_norm=_tree.l2_norm(grads) if config.record_grad_norm else None,
         params=carry.params if config.record_params else None,
         aux=aux,
     )

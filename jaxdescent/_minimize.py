@@ -133,6 +133,7 @@ def make_config(
     *,
     record_every: int | None,
     record_params: bool,
+    record_grad_norm: bool = True,
     has_aux: bool,
     batch_size: int | None,
     sampling: Sampling,
@@ -163,6 +164,7 @@ def make_config(
         steps=steps,
         record_every=record_every,
         record_params=bool(record_params),
+        record_grad_norm=bool(record_grad_norm),
         has_aux=bool(has_aux),
         batch_size=batch_size,
         sampling=sampling,
@@ -189,6 +191,7 @@ def minimize(
     has_aux: bool = False,
     record_every: int | None = 1,
     record_params: bool = True,
+    record_grad_norm: bool = True,
     data: PyTree | None = None,
     batch_size: int | None = None,
     sampling: Sampling = "shuffle",
@@ -222,6 +225,8 @@ def minimize(
       record_every: record every k-th step (and always the last); ``None``
         records only the final state, for long runs.
       record_params: also record the parameters (not only loss and gradient norm).
+      record_grad_norm: record the gradient norm (``False`` saves a reduction and
+        an output stream per step when only the loss is wanted).
       data: a pytree of arrays with a leading example axis for ``fn(params, batch)``.
       batch_size: minibatch size drawn from ``data`` at every step inside the
         compiled loop (``None``: the full data every step).
@@ -253,6 +258,7 @@ def minimize(
         steps,
         record_every=record_every,
         record_params=record_params,
+        record_grad_norm=record_grad_norm,
         has_aux=has_aux,
         batch_size=batch_size,
         sampling=sampling,

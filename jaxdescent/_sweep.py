@@ -310,6 +310,7 @@ def sweep(
     pairing: str = "grid",
     record_every: int | None = 1,
     record_params: bool = False,
+    record_grad_norm: bool = True,
     tolerance: float | None = None,
     chunk_size: int | None = None,
     memory_budget: int | None = None,
@@ -356,8 +357,8 @@ def sweep(
       pairing: ``"grid"`` (every combination of the swept values, in the order
         given) or ``"zip"`` (the i-th values together, one dim ``"sample"``:
         random search).
-      record_every, record_params, args, has_aux, data, batch_size, sampling,
-        evaluate, evaluate_every, diverge_above, unroll: as in ``minimize``
+      record_every, record_params, record_grad_norm, args, has_aux, data, batch_size,
+        sampling, evaluate, evaluate_every, diverge_above, unroll: as in ``minimize``
         (``record_params`` defaults to ``False`` here).
       tolerance: for ``steps_to_tolerance``: the first recorded step with loss <= tolerance.
       chunk_size: runs per compiled call (rounded up to a multiple of the device
@@ -393,6 +394,7 @@ def sweep(
         steps,
         record_every=record_every,
         record_params=record_params,
+        record_grad_norm=record_grad_norm,
         has_aux=has_aux,
         batch_size=batch_size,
         sampling=sampling,

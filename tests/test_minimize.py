@@ -203,3 +203,12 @@ def test_mismatched_gradients_are_rejected_before_compute() -> None:
         opt.update({"v": jnp.ones(2, jnp.float32)}, state)
     with pytest.raises(ValueError, match=r"expected a leaf of shape \(2,\), got \(3,\)"):
         opt.update({"w": jnp.ones(3, jnp.float32)}, state)
+
+
+def test_gradient_norm_recording_can_be_left_out() -> None:
+    w0 = jnp.array([1.0, -2.0], jnp.float32)
+    full = jd.minimize(quadratic, w0, jd.adam(0.1), steps=10)
+    lean = jd.minimize(quadratic, w0, jd.adam(0.1), steps=10, record_grad_norm=False)
+    assert lean.grad_norm is None
+    np.testing.assert_array_equal(lean.loss, full.loss)
+    np.testing.assert_array_equal(lean.params, full.params)

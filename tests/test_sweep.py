@@ -349,3 +349,19 @@ def test_pytree_params_aux_and_evaluations_match_minimize() -> None:
         for field in ("params", "aux", "evaluations", "final_params", "loss"):
             want, got = getattr(run, field), getattr(res.sel(learning_rate=lr), field)
             jax.tree_util.tree_map(np.testing.assert_array_equal, got, want)
+
+
+def test_a_sweep_without_gradient_norms_saves_and_loads(tmp_path) -> None:
+    sphere = lambda w: jnp.sum(w**2)  # noqa: E731
+    x0 = jnp.array([1.0, -1.0], jnp.float32)
+    full = jd.sweep(sphere, jd.sgd, x0=x0, steps=5, learning_rate=[0.1, 0.2])
+    lean = jd.sweep(
+        sphere, jd.sgd, x0=x0, steps=5, learning_rate=[0.1, 0.2], record_grad_norm=False
+    )
+    assert lean.grad_norm is None
+    np.testing.assert_array_equal(lean.loss, full.loss)
+    lean.save(tmp_path / "lean.npz")
+    loaded = jd.SweepResult.load(tmp_path / "lean.npz")
+    assert loaded.grad_norm is None
+    np.testing.assert_array_equal(loaded.loss, lean.loss)
+    assert "learning_rate" in loaded.summary()
