@@ -9,20 +9,8 @@ import optax
 
 import jaxdescent as jd
 from tests import references
-from tests.registry import Case
-
-
-def matrices_only(params):
-    """Weight-decay mask: decay the matrices, not the vectors (a callable mask)."""
-    return jax.tree_util.tree_map(lambda x: x.ndim > 1, params)
-
-
-def _decay(initial: float):
-    return optax.exponential_decay(initial, transition_steps=20, decay_rate=0.8)
-
-
-LR = (1e-4, 5e-2)
-DECAY = (0.0, 0.999)
+from tests.registry import DECAY, LR, Case, matrices_only
+from tests.registry import decaying as _decay
 
 CASES = [
     Case(

@@ -7,25 +7,12 @@ Three optimizers are checked against the paper transcriptions of
 ``tests/references_second.py`` instead of optax (see each ``reference_note``).
 """
 
-import jax
 import optax
 
 import jaxdescent as jd
 from tests import references_second
-from tests.registry import Case
-
-
-def matrices_only(params):
-    """Weight-decay mask: decay the matrices, not the vectors (a callable mask)."""
-    return jax.tree_util.tree_map(lambda x: x.ndim > 1, params)
-
-
-def _decay(initial: float):
-    return optax.exponential_decay(initial, transition_steps=20, decay_rate=0.8)
-
-
-LR = (1e-4, 5e-2)
-DECAY = (0.0, 0.999)
+from tests.registry import DECAY, LR, Case, matrices_only
+from tests.registry import decaying as _decay
 
 CASES = [
     Case(

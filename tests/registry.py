@@ -39,6 +39,24 @@ class Case:
     needs_value: bool = False
 
 
+def matrices_only(params: Any) -> Any:
+    """Weight-decay mask: decay the matrices, not the vectors (a callable mask)."""
+    import jax
+
+    return jax.tree_util.tree_map(lambda x: x.ndim > 1, params)
+
+
+def decaying(initial: float) -> Any:
+    """A learning-rate (or weight-decay) schedule for the cases that take one."""
+    import optax
+
+    return optax.exponential_decay(initial, transition_steps=20, decay_rate=0.8)
+
+
+LR = (1e-4, 5e-2)  # valid learning rates for the property tests
+DECAY = (0.0, 0.999)  # valid averaging coefficients
+
+
 def all_cases() -> list[Case]:
     """Every registered optimizer case, in a stable order."""
     from tests import cases_first, cases_second
