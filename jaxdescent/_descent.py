@@ -154,25 +154,36 @@ def _move_if(ok: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
     return jnp.where(flag > 0.5, w + u, w)
 
 
+def _healthy(config: DescentConfig, loss: jax.Array) -> jax.Array:
+    """The loss is finite (and at most ``diverge_above``): the run may move on."""
+    finite = jnp.isfinite(loss)
+    if config.diverge_above < math.inf:
+        finite = finite & (loss <= config.diverge_above)
+    return finite
+
+
 def _step(
-    objective, optimizer, config: DescentConfig, reorder, carry: _Carry
+    objective, optimizer, config: DescentConfig, latch: bool, reorder, carry: _Carry
 ) -> tuple[_Carry, _Record]:
     """One descent step; a run whose loss stops being finite is frozen where it stands.
 
-    A run moves while it is alive and its loss is finite. Parameters that an
-    update overflows make the next loss non-finite, which freezes the run at
-    that step (its recorded parameters are then the non-finite ones). The
+    A run moves while its loss is finite. Parameters that an update overflows
+    make the next loss non-finite, which freezes the run at that step (its
+    recorded parameters are then the non-finite ones). For an objective that
+    depends only on the parameters, a frozen run's loss stays what it was, so
+    the freeze holds by itself; an objective that changes with the step
+    (minibatches, a key) needs ``latch``: once diverged, never move again. The
     optimizer state of a frozen run is never used again, so it is not held.
     """
     grads, record = _observe(objective, config, carry)
     updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params, value=record.loss)
     alive = carry.diverged_at < 0
-    finite = jnp.isfinite(record.loss) & (record.loss <= config.diverge_above)
-    ok = alive & finite
+    healthy = _healthy(config, record.loss)
+    ok = alive & healthy if latch else healthy
     new = _Carry(
         params=_tree.tree_map(functools.partial(_move_if, ok), carry.params, updates),
         opt_state=opt_state,
-        diverged_at=jnp.where(alive & ~finite, carry.t, carry.diverged_at),
+        diverged_at=jnp.where(alive & ~healthy, carry.t, carry.diverged_at),
         t=carry.t + 1,
         order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
     )
@@ -233,6 +244,101 @@ def _concat(*trees):
     return jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs), *trees)
 
 
+class Descent(NamedTuple):
+    """A descent whose records are not yet joined: what ``sweep``'s compiled kernel returns.
+
+    ``head`` holds the records before the last one, stacked on a leading axis
+    (``None`` when only the final state is recorded); ``last`` is the record at
+    the final parameters. Joining them (:func:`trajectory`) copies every record,
+    so a sweep leaves that to the moment its records are read.
+    """
+
+    head: _Record | None
+    last: _Record
+    evaluations: PyTree | None
+    final_params: PyTree
+    diverged_at: jax.Array
+
+
+def _depends_on_step(config: DescentConfig, data, key) -> bool:
+    """Whether the objective changes from step to step (minibatches, or a key)."""
+    return config.batch_size is not None if data is not None else key is not None
+
+
+def run_descent(
+    fn: Callable[..., Any],
+    x0: PyTree,
+    optimizer: optax.GradientTransformation,
+    config: DescentConfig,
+    args: tuple[Any, ...] = (),
+    data: PyTree | None = None,
+    key: jax.Array | None = None,
+) -> Descent:
+    """Run ``config.steps`` steps of ``optimizer`` on ``fn`` from ``x0``; records unjoined.
+
+    Pure and traceable: no validation, no compilation, safe under ``jit`` and ``vmap``.
+    """
+    optimizer = optax.with_extra_args_support(optimizer)
+    objective = functools.partial(_objective, fn, config, args, data, key)
+    order, reorder = None, None
+    if _shuffles(config, data):
+        n, batch_size = num_examples(data), config.batch_size
+        order = epoch_order(key, jnp.array(0, jnp.int32), n, batch_size)
+        reorder = functools.partial(next_order, key, n=n, batch_size=batch_size)
+    latch = _depends_on_step(config, data, key)
+    step = functools.partial(_step, objective, optimizer, config, latch, reorder)
+    t0 = jnp.array(0, jnp.int32)
+    carry = _Carry(x0, optimizer.init(x0), jnp.array(-1, jnp.int32), t0, order)
+
+    evaluations, records = None, None
+    if config.record_every is None:
+        carry = _run(step, carry, config.steps, config.unroll)
+    else:
+        n_blocks = config.steps // config.block
+        carry, evaluations, records = _blocks(step, config, carry, n_blocks)
+        left = config.steps - n_blocks * config.block
+        if left:
+            carry, tail_evaluation, tail = _tail(step, config, carry, left)
+            records = _concat(records, tail)
+            if config.evaluate is not None:
+                evaluations = _concat(evaluations, tail_evaluation)
+
+    _, last = _observe(objective, config, carry)
+    if config.evaluate is not None:
+        final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
+        evaluations = _concat(evaluations, final_evaluation)
+
+    unnoticed = (carry.diverged_at < 0) & ~_tree.all_finite(carry.params)
+    diverged_at = jnp.where(unnoticed, jnp.int32(config.steps), carry.diverged_at)
+    return Descent(records, last, evaluations, carry.params, diverged_at)
+
+
+def join_records(head: PyTree | None, last: PyTree) -> PyTree:
+    """The records ``head`` (stacked on axis 0) followed by ``last``, on axis 0."""
+    last = jax.tree_util.tree_map(lambda x: jnp.expand_dims(x, 0), last)
+    return last if head is None else _concat(head, last)
+
+
+def trajectory(config: DescentConfig, descent: Descent) -> Trajectory:
+    """The :class:`Trajectory` of one (unbatched) descent: its records joined."""
+    records = join_records(descent.head, descent.last)
+    return Trajectory(
+        params=records.params,
+        loss=records.loss,
+        grad_norm=records.grad_norm,
+        steps=jnp.asarray(config.record_steps()),
+        aux=records.aux,
+        evaluations=descent.evaluations,
+        evaluation_steps=None
+        if config.evaluate is None
+        else jnp.asarray(config.evaluation_steps()),
+        final_params=descent.final_params,
+        final_loss=descent.last.loss,
+        diverged=descent.diverged_at >= 0,
+        diverged_at=descent.diverged_at,
+    )
+
+
 def descend(
     fn: Callable[..., Any],
     x0: PyTree,
@@ -246,52 +352,4 @@ def descend(
 
     Pure and traceable: no validation, no compilation, safe under ``jit`` and ``vmap``.
     """
-    optimizer = optax.with_extra_args_support(optimizer)
-    objective = functools.partial(_objective, fn, config, args, data, key)
-    order, reorder = None, None
-    if _shuffles(config, data):
-        n, batch_size = num_examples(data), config.batch_size
-        order = epoch_order(key, jnp.array(0, jnp.int32), n, batch_size)
-        reorder = functools.partial(next_order, key, n=n, batch_size=batch_size)
-    step = functools.partial(_step, objective, optimizer, config, reorder)
-    t0 = jnp.array(0, jnp.int32)
-    carry = _Carry(x0, optimizer.init(x0), jnp.array(-1, jnp.int32), t0, order)
-
-    evaluations = None
-    if config.record_every is None:
-        carry = _run(step, carry, config.steps, config.unroll)
-        records = None
-    else:
-        n_blocks = config.steps // config.block
-        carry, evaluations, records = _blocks(step, config, carry, n_blocks)
-        left = config.steps - n_blocks * config.block
-        if left:
-            carry, tail_evaluation, tail = _tail(step, config, carry, left)
-            records = _concat(records, tail)
-            if config.evaluate is not None:
-                evaluations = _concat(evaluations, tail_evaluation)
-
-    _, final = _observe(objective, config, carry)
-    last = jax.tree_util.tree_map(lambda x: x[None], final)
-    records = last if records is None else _concat(records, last)
-    if config.evaluate is not None:
-        final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
-        evaluations = _concat(evaluations, final_evaluation)
-
-    unnoticed = (carry.diverged_at < 0) & ~_tree.all_finite(carry.params)
-    diverged_at = jnp.where(unnoticed, jnp.int32(config.steps), carry.diverged_at)
-    return Trajectory(
-        params=records.params,
-        loss=records.loss,
-        grad_norm=records.grad_norm,
-        steps=jnp.asarray(config.record_steps()),
-        aux=records.aux,
-        evaluations=evaluations,
-        evaluation_steps=None
-        if config.evaluate is None
-        else jnp.asarray(config.evaluation_steps()),
-        final_params=carry.params,
-        final_loss=final.loss,
-        diverged=diverged_at >= 0,
-        diverged_at=diverged_at,
-    )
+    return trajectory(config, run_descent(fn, x0, optimizer, config, args, data, key))

@@ -9,6 +9,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jaxdescent._batches import Sampling, num_examples
@@ -34,8 +35,12 @@ def combine(dynamic: list[Any], static: tuple[Any, tuple[Any, ...]]) -> PyTree:
     return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
-def as_float_params(x0: PyTree, name: str = "x0") -> PyTree:
-    """``x0`` with Python floats made arrays; integer or boolean leaves are an error."""
+def as_float_params(x0: PyTree, name: str = "x0", *, on_host: bool = False) -> PyTree:
+    """``x0`` with Python floats made arrays; integer or boolean leaves are an error.
+
+    Leaves become JAX arrays, or with ``on_host`` NumPy arrays of JAX's dtype
+    (JAX arrays stay as they are): a sweep hands them to its kernel as they are.
+    """
     leaves, treedef = jax.tree_util.tree_flatten(x0)
     if not leaves:
         raise ValueError(f"`{name}` must hold at least one floating-point array, got {x0!r}")
@@ -49,7 +54,13 @@ def as_float_params(x0: PyTree, name: str = "x0") -> PyTree:
                 f"but `{name}`{where if where != 'itself' else ''} has dtype {dtype}; "
                 f"pass e.g. jnp.asarray({name}, jnp.float32)"
             )
-        arrays.append(jnp.asarray(leaf))
+        if not on_host:
+            arrays.append(jnp.asarray(leaf))
+        elif isinstance(leaf, jax.Array):
+            arrays.append(leaf)
+        else:
+            canonical = jax.dtypes.canonicalize_dtype(dtype if dtype is not None else float)
+            arrays.append(np.asarray(leaf, canonical))
     return jax.tree_util.tree_unflatten(treedef, arrays)
 
 

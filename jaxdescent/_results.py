@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -16,6 +17,32 @@ _ARRAYS += ("steps_to_tolerance", "evaluation_steps")
 _TREES = ("params", "final_params", "evaluations", "aux")
 _RUN_FIELDS = ("loss", "grad_norm", "final_loss", "diverged", "diverged_at", "steps_to_tolerance")
 _RUN_FIELDS += _TREES
+
+
+class Deferred:
+    """A field not yet copied to the host: made by ``make()`` on first read, then kept.
+
+    A sweep that ran in one piece leaves its records on the devices; copying
+    every step's loss to the host is paid when (and if) ``loss`` is read.
+    """
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make: Callable[[], Any] | None = make
+        self._value: Any = None
+
+    def resolve(self) -> Any:
+        if self._make is not None:
+            self._value, self._make = self._make(), None
+        return self._value
+
+
+def derive(value: Any, f: Callable[[Any], Any]) -> Any:
+    """``f(value)``, deferred as long as ``value`` is."""
+    if isinstance(value, Deferred):
+        return Deferred(lambda: f(value.resolve()))
+    return f(value)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -45,6 +72,10 @@ class SweepResult:
       evaluations: pytree of ``(*shape, n_evaluations, ...)`` or ``None``.
       evaluation_steps: ``(n_evaluations,)`` or ``None``.
       aux: pytree of ``(*shape, n_records, ...)`` auxiliary outputs, or ``None``.
+
+    Every array is NumPy. A sweep that ran as one chunk keeps its outputs on the
+    devices and copies a field to the host the first time it is read, so reading
+    ``final_loss`` never pays for copying every step's ``loss``.
     """
 
     dims: tuple[str, ...]
@@ -61,6 +92,13 @@ class SweepResult:
     evaluations: PyTree | None = None
     evaluation_steps: np.ndarray | None = None
     aux: PyTree | None = None
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if type(value) is Deferred:
+            value = value.resolve()
+            object.__setattr__(self, name, value)
+        return value
 
     @property
     def shape(self) -> tuple[int, ...]:

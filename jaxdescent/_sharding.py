@@ -15,7 +15,8 @@ gathered with ``multihost_utils.process_allgather``, so that every process
 ends up holding the whole :class:`~jaxdescent.SweepResult`.
 
 :func:`execute` runs the chunks through one compiled kernel and writes each
-chunk's output straight into preallocated host arrays in the result's layout.
+chunk's output straight into preallocated host arrays in the result's layout;
+a sweep that runs as one chunk leaves its output on the devices until it is read.
 """
 
 from __future__ import annotations
@@ -28,20 +29,39 @@ import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from jaxdescent import _layout
 from jaxdescent._minimize import check_positive_int
 from jaxdescent._progress import Progress
+from jaxdescent._results import Deferred
 
 PyTree = Any
 
 
-def config_devices(n_runs: int) -> list[Any]:
-    """The devices a sweep of ``n_runs`` runs uses: every local one, or one per run if fewer.
+# Below this many run-steps x parameters, one device beats splitting: placing the
+# inputs on several devices and collecting the outputs cost ~0.3 ms on a 2-core CPU,
+# more than splitting saves on a sweep of ~1 ms (docs/performance.md).
+SPLIT_WORTH = 2**18
 
-    With one process, a sweep of fewer runs than devices runs one per device and
-    pads nothing (a single run is then the same program as ``minimize``).
+
+def config_devices(n_runs: int, work: int = SPLIT_WORTH, devices: Any = None) -> list[Any]:
+    """The devices a sweep of ``n_runs`` runs uses.
+
+    ``devices`` given: those. Otherwise every local device, one per run if there
+    are fewer runs (a single run is then the same program as ``minimize``), or
+    only the first when the sweep's ``work`` (runs x steps x parameters) is
+    under :data:`SPLIT_WORTH`. Several processes always use every local device.
     """
+    if devices is not None:
+        devices = list(devices)
+        if not devices or not all(isinstance(d, jax.Device) for d in devices):
+            raise TypeError(f"`devices` must be a non-empty sequence of jax devices, got {devices}")
+        return devices
     devices = jax.local_devices()
-    return devices if jax.process_count() > 1 else devices[: max(1, min(len(devices), n_runs))]
+    if jax.process_count() > 1:
+        return devices
+    if work < SPLIT_WORTH:
+        return devices[:1]
+    return devices[: max(1, min(len(devices), n_runs))]
 
 
 def config_mesh(devices: list[Any]) -> Mesh:
@@ -104,18 +124,31 @@ def chunk_size_for(chunk_size, memory_budget, n: int, unit: int, per_run: Callab
     return min(fits, whole)
 
 
-def _compute(
-    call: Callable, plan: Any, devices: list, lo: int, chunk: int, n_valid: int
-) -> list[np.ndarray]:
-    """Run the chunk ``[lo, lo + chunk)`` (padded by repeating the last run) on every device."""
+def _compute(call: Callable, plan: Any, devices: list, lo: int, chunk: int) -> dict[str, Any]:
+    """Start the chunk ``[lo, lo + chunk)`` (padded by repeating the last run) on every device."""
     flat = np.minimum(np.arange(lo, lo + chunk), plan.size - 1)
     mine = slice(*process_share(0, chunk))
     swept, start, seeds = plan.inputs(flat[mine])
-    split = split_configs(config_mesh(devices))
-    swept, start, seeds = jax.device_put((swept, start, seeds), split)
-    out = call(swept=swept, start=start, seeds=seeds)
-    leaves = gather([np.asarray(x) for x in jax.tree_util.tree_leaves(out)])
-    return [x[:n_valid] for x in leaves]
+    if len(devices) > 1 or jax.process_count() > 1:
+        split = split_configs(config_mesh(devices))
+        swept, start, seeds = jax.device_put((swept, start, seeds), split)
+    elif devices[0] != jax.devices()[0]:
+        swept, start, seeds = jax.device_put((swept, start, seeds), devices[0])
+    return call(swept=swept, start=start, seeds=seeds)
+
+
+def _reshape(fields: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
+    """Runs laid out on the sweep's dims: ``(n, ...)`` to ``(*shape, ...)``."""
+    return jax.tree_util.tree_map(lambda x: x.reshape(shape + x.shape[1:]), fields)
+
+
+def _deferred(fields: dict[str, Any], runs: int, shape: tuple[int, ...]) -> dict[str, Deferred]:
+    """Each field copied to the host (and laid out on the dims) when first read."""
+
+    def later(tree: Any) -> Deferred:
+        return Deferred(lambda: _reshape(_layout.to_host({"f": tree}, runs), shape)["f"])
+
+    return {name: later(tree) for name, tree in fields.items()}
 
 
 def execute(
@@ -126,24 +159,52 @@ def execute(
     chunk: int,
     store: Any,
     progress: bool | None,
-) -> PyTree:
-    """Every chunk, computed or read back from ``store``, written into one host array per field."""
+) -> dict[str, Any]:
+    """Every chunk, computed or read back from ``store``: the result's fields.
+
+    A sweep of one chunk in one process, not saved, returns when its runs have
+    finished, its fields still on the devices (:class:`Deferred`). Otherwise
+    every chunk is written into one host array per field leaf, in the result's
+    layout, so the host never holds a second copy of the output.
+    """
     n = plan.size
+    if chunk >= n and store.directory is None and jax.process_count() == 1:
+        out = jax.block_until_ready(_compute(call, plan, devices, 0, chunk))
+        return _deferred(_layout.sources(out), n, plan.shape)
     swept, start, seeds = plan.inputs(np.zeros(chunk // jax.process_count(), np.int64))
-    outputs, treedef = jax.tree_util.tree_flatten(shapes(swept=swept, start=start, seeds=seeds))
-    host = [np.empty((n, *s.shape[1:]), s.dtype) for s in outputs]
+    template, treedef = _layout.leaves(
+        _layout.sources(shapes(swept=swept, start=start, seeds=seeds))
+    )
+    host = [np.empty(s.host_shape(n), s.dtype) for s in template]
     bar = Progress(-(-n // chunk), progress)
     for c, lo in enumerate(range(0, n, chunk)):
         hi = min(lo + chunk, n)
-        leaves = store.load(c, [(hi - lo, *s.shape[1:]) for s in outputs])
-        if leaves is None:
-            leaves = _compute(call, plan, devices, lo, chunk, hi - lo)
-            store.save(c, leaves)
-        for target, leaf in zip(host, leaves, strict=True):
-            target[lo:hi] = leaf
+        saved = store.load(c, [(hi - lo, *h.shape[1:]) for h in host])
+        if saved is None:
+            out = _compute(call, plan, devices, lo, chunk)
+            _write_chunk(_layout.leaves(_layout.sources(out))[0], [h[lo:hi] for h in host])
+            store.save(c, [h[lo:hi] for h in host])
+        else:
+            for target, leaf in zip(host, saved, strict=True):
+                target[lo:hi] = leaf
         bar.advance()
     bar.close()
-    return treedef.unflatten([x.reshape(plan.shape + x.shape[1:]) for x in host])
+    return _reshape(treedef.unflatten(host), plan.shape)
+
+
+def _write_chunk(parts: list[_layout.Source], targets: list[np.ndarray]) -> None:
+    """Each part's runs into its target; with several processes, every process's share."""
+    if jax.process_count() == 1:
+        for part, target in zip(parts, targets, strict=True):
+            part.write(target)
+        return
+    shares = []
+    for part in parts:
+        share = np.empty(part.host_shape(part.last.shape[0]), part.dtype)
+        part.write(share)
+        shares.append(share)
+    for target, whole in zip(targets, gather(shares), strict=True):
+        target[:] = whole[: len(target)]
 
 
 def bytes_per_run(shapes: Callable, plan: Any, unit: int) -> int:
@@ -151,5 +212,5 @@ def bytes_per_run(shapes: Callable, plan: Any, unit: int) -> int:
     swept, start, seeds = plan.inputs(np.zeros(unit, np.int64))
     out = shapes(swept=swept, start=start, seeds=seeds)
     recorded = sum(x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(out)) // unit
-    state = sum(x[0].size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(plan.starts))
+    state = sum(x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(plan.start_shapes()))
     return recorded + 4 * state

@@ -19,12 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxdescent import _results, _sharding
 from jaxdescent._batches import Sampling
-from jaxdescent._descent import DescentConfig, descend
+from jaxdescent._descent import DescentConfig, run_descent
 from jaxdescent._factory import _hashable, _is_dynamic, _unwrap
 from jaxdescent._minimize import (
     as_float_params,
@@ -38,8 +37,6 @@ from jaxdescent._results import SweepResult
 from jaxdescent._tree import working_dtype
 
 PyTree = Any
-_OUTPUTS = ("loss", "grad_norm", "params", "aux", "evaluations")
-_OUTPUTS += ("final_params", "final_loss", "diverged", "diverged_at")
 _RESERVED = ("sample", "start", "seed")
 
 
@@ -52,7 +49,7 @@ class _Plan:
     swept: dict[str, str]  # hyperparameter -> the dim it varies along
     fixed: dict[str, np.ndarray]  # numeric, cast to the parameters' dtype
     static: tuple[tuple[str, Any], ...]  # everything else, hashable
-    starts: PyTree  # leading axis of starts (length 1 for ``x0``)
+    starts: PyTree  # ``x0``, or the batch of starts (a leading axis, dim ``"start"``)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -62,13 +59,23 @@ class _Plan:
     def size(self) -> int:
         return math.prod(self.shape)
 
-    def inputs(self, flat: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, Any]:
-        """Per-run hyperparameters, start indices and seeds of the runs ``flat``."""
+    def inputs(self, flat: np.ndarray) -> tuple[dict[str, np.ndarray], Any, Any]:
+        """Per-run hyperparameters, start indices (or None) and seeds (or None) of runs ``flat``."""
         index = dict(zip(self.dims, np.unravel_index(flat, self.shape), strict=True))
         swept = {name: self.coords[name][index[dim]] for name, dim in self.swept.items()}
-        start = index.get("start", np.zeros_like(flat)).astype(np.int32)
+        start = index["start"].astype(np.int32) if "start" in index else None
         seeds = self.coords["seed"][index["seed"]] if "seed" in index else None
         return swept, start, seeds
+
+    def start_shapes(self) -> PyTree:
+        """Shape and dtype of one run's starting parameters."""
+        drop = 1 if "start" in self.dims else 0
+        return jax.tree_util.tree_map(
+            lambda x: jax.ShapeDtypeStruct(np.shape(x)[drop:], x.dtype), self.starts
+        )
+
+    def params_per_run(self) -> int:
+        return sum(math.prod(x.shape) for x in jax.tree_util.tree_leaves(self.start_shapes()))
 
 
 def _check_factory(factory: Any, hyperparameters: dict[str, Any]) -> None:
@@ -141,9 +148,9 @@ def _as_starts(x0: PyTree, starts: PyTree) -> PyTree:
     if (x0 is None) == (starts is None):
         raise ValueError("give exactly one of `x0` (one start) or `starts` (a batch of starts)")
     if x0 is not None:
-        return jax.tree_util.tree_map(lambda x: x[None], as_float_params(x0))
-    starts = as_float_params(starts, "starts")
-    lengths = {jnp.shape(x)[0] if jnp.ndim(x) else None for x in jax.tree_util.tree_leaves(starts)}
+        return as_float_params(x0, on_host=True)
+    starts = as_float_params(starts, "starts", on_host=True)
+    lengths = {np.shape(x)[0] if np.ndim(x) else None for x in jax.tree_util.tree_leaves(starts)}
     if None in lengths or len(lengths) != 1 or 0 in lengths:
         raise ValueError(
             "`starts` must be a pytree of arrays sharing one non-empty leading axis (one entry "
@@ -165,7 +172,7 @@ def _plan(hyperparameters, pairing, x0, starts, seeds) -> _Plan:
         dims, coords["sample"] = ["sample"], np.arange(next(iter(lengths.values())))
     if x0 is None:
         dims.append("start")
-        coords["start"] = np.arange(jax.tree_util.tree_leaves(starts)[0].shape[0])
+        coords["start"] = np.arange(np.shape(jax.tree_util.tree_leaves(starts)[0])[0])
     if seeds is not None:
         dims.append("seed")
         coords["seed"] = _as_seeds(seeds)
@@ -197,16 +204,19 @@ def _with_defaults(optimizer: Any, defaults: tuple[jax.Array, ...]) -> Any:
 
 @functools.partial(jax.jit, static_argnames=("fn", "factory", "static", "config"))
 def _kernel(fn, factory, static, config, swept, fixed, defaults, starts, start, seeds, args, data):
-    """``vmap(descend)`` over the runs of one chunk; the optimizer is built inside, per run."""
+    """``vmap(run_descent)`` over the runs of one chunk; the optimizer is built inside, per run.
+
+    Records come back as the scan stacks them, without the final one (see
+    :mod:`jaxdescent._layout`, which joins them on the way to the host).
+    """
 
     def one(hyperparameters, i, seed):
-        x0 = jax.tree_util.tree_map(lambda s: s[i], starts)
+        x0 = starts if i is None else jax.tree_util.tree_map(lambda s: s[i], starts)
         settings = {k: _unwrap(v) for k, v in static}
         optimizer = _unwrap(factory)(**settings, **fixed, **hyperparameters)
         optimizer = _with_defaults(optimizer, defaults)
         key = None if seed is None else jax.random.key(seed)
-        run = descend(_unwrap(fn), x0, optimizer, config, args, data, key)
-        return {name: getattr(run, name) for name in _OUTPUTS}
+        return run_descent(_unwrap(fn), x0, optimizer, config, args, data, key)._asdict()
 
     return jax.vmap(one)(swept, start, seeds)
 
@@ -225,7 +235,7 @@ _CHECKED: dict[Any, None] = {}
 def _check_objective_once(fn, x0, config, args, data, key) -> None:
     """``check_objective``, skipped for an objective already checked on the same shapes."""
     described = jax.tree_util.tree_map(
-        lambda x: (jnp.shape(x), jnp.result_type(x)) if hasattr(x, "shape") else repr(x),
+        lambda x: (tuple(x.shape), str(x.dtype)) if hasattr(x, "dtype") else repr(x),
         (x0, args, data, key is None),
     )
     signature = (_hashable(fn), config, repr(jax.tree_util.tree_structure(described)))
@@ -325,6 +335,7 @@ def sweep(
     evaluate_every: int | None = None,
     diverge_above: float | None = None,
     unroll: int = 1,
+    devices: Any = None,
     **hyperparameters: Any,
 ) -> SweepResult:
     r"""Run one descent per configuration (hyperparameters x starts x seeds), all in one program.
@@ -369,6 +380,9 @@ def sweep(
         with the same arguments resumes from what is saved.
       progress: draw a progress bar on standard error for multi-chunk sweeps
         (default: when it is a terminal).
+      devices: the devices to split the runs over. Default: every local device,
+        or only the first for a sweep too small to gain from splitting (under
+        ``2**18`` runs x steps x parameters).
       **hyperparameters: a 1-D array of values (swept) or a scalar (fixed) each;
         non-numeric settings (``nesterov=True``, a schedule) are passed as they are.
 
@@ -408,8 +422,7 @@ def sweep(
     ):
         raise ValueError(f"`tolerance` must be a number or None, got {tolerance!r}")
     args = tuple(args)
-    first = jax.tree_util.tree_map(lambda s: s[0], plan.starts)
-    _check_objective_once(fn, first, config, args, data, key)
+    _check_objective_once(fn, plan.start_shapes(), config, args, data, key)
     _check_values(optimizer_factory, plan)
     kernel_args = dict(
         fn=_hashable(fn),
@@ -424,7 +437,8 @@ def sweep(
     )
     call = functools.partial(_kernel, **kernel_args)
     shapes = functools.partial(_shapes, _kernel, kernel_args)
-    devices = _sharding.config_devices(plan.size)
+    work = plan.size * steps * plan.params_per_run()
+    devices = _sharding.config_devices(plan.size, work, devices)
     unit = _sharding.granularity(devices)
     per_run = lambda: _sharding.bytes_per_run(shapes, plan, len(devices))  # noqa: E731
     chunk = _sharding.chunk_size_for(chunk_size, memory_budget, plan.size, unit, per_run)
@@ -437,11 +451,18 @@ def sweep(
     manifest = {"fingerprint": fingerprint, "dims": plan.dims, "shape": plan.shape, "chunk": chunk}
     out = _sharding.execute(call, shapes, plan, devices, chunk, _Store(save_to, manifest), progress)
     record_steps = config.record_steps()
+    if tolerance is None:
+        reached = np.full(plan.shape, -1, np.int32)
+    else:
+        reached = _results.derive(
+            out["loss"], lambda loss: _results.steps_to_tolerance(loss, record_steps, tolerance)
+        )
     return SweepResult(
         dims=plan.dims,
         coords=plan.coords,
         steps=record_steps,
-        steps_to_tolerance=_results.steps_to_tolerance(out["loss"], record_steps, tolerance),
+        steps_to_tolerance=reached,
         evaluation_steps=config.evaluation_steps(),
+        diverged=_results.derive(out["diverged_at"], lambda at: at >= 0),
         **out,
     )

@@ -26,7 +26,7 @@ def rosenbrock(w: jax.Array) -> jax.Array:
     return (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
 
 
-def run(save_to=None) -> jd.SweepResult:
+def run(save_to=None, devices=None) -> jd.SweepResult:
     """3 learning rates x 4 starts = 12 runs in 3 chunks of 4."""
     starts = jnp.array([[-1.2, 1.0], [0.5, 0.5], [1.5, 1.5], [0.0, 2.0]], jnp.float64)
     return jd.sweep(
@@ -36,6 +36,7 @@ def run(save_to=None) -> jd.SweepResult:
         steps=20,
         chunk_size=4,
         save_to=save_to,
+        devices=devices,
         learning_rate=np.array([1e-3, 1e-2, 1e-1]),
     )
 

@@ -102,6 +102,26 @@ def test_divergence_is_recorded_and_the_run_frozen() -> None:
     assert np.all(run.params[first_bad] != run.params[first_bad - 1])
 
 
+def test_a_stochastic_objective_stays_frozen_once_its_loss_was_not_finite() -> None:
+    # The loss is infinite at the steps whose coin (drawn from the step's key) comes up; at
+    # the same parameters it is finite again at the next step, so only a latch keeps it frozen.
+    def coin(key: jax.Array) -> jax.Array:
+        return jax.random.bernoulli(key, 0.3)
+
+    def noisy(w: jax.Array, key: jax.Array) -> jax.Array:
+        return jnp.where(coin(key), jnp.inf, quadratic(w))
+
+    key = jax.random.key(3)
+    run = jd.minimize(noisy, jnp.array([1.0], jnp.float64), jd.sgd(0.1), steps=40, key=key)
+    coins = [bool(coin(jax.random.fold_in(key, t))) for t in range(40)]  # as minimize draws them
+    first = coins.index(True)
+    assert int(run.diverged_at) == first
+    assert not all(coins[first:])  # later steps had finite losses at the frozen parameters
+    frozen = np.broadcast_to(run.params[first], run.params[first:].shape)
+    np.testing.assert_array_equal(run.params[first:], frozen)
+    assert np.all(run.params[1 : first + 1] != run.params[:first])  # it moved until then
+
+
 def test_diverge_above_flags_a_finite_blow_up() -> None:
     w0 = jnp.array([1.0], jnp.float64)
     run = jd.minimize(quadratic, w0, jd.sgd(1.0), steps=20, diverge_above=1e3)

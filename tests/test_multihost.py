@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 
@@ -46,7 +47,8 @@ def test_two_processes_gather_the_single_process_result(tmp_path) -> None:
         assert child.returncode == 0, output.decode()[-3000:]
         # Each process ran only its half of every chunk of four (three chunks).
         assert "runs per call on this process: [2, 2, 2]" in output.decode()
-    single = _resume_job.run()  # one process, four devices, the same chunks of four
+    # one process, four devices, the same chunks of four: one run per device, as there
+    single = _resume_job.run(devices=jax.devices())
     for i in range(2):
         gathered = SweepResult.load(tmp_path / f"{i}.npz")
         assert gathered.dims == single.dims

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from jax.sharding import PartitionSpec
 
 import jaxdescent as jd
@@ -25,9 +26,10 @@ def _sweep_16(**kw):
 
 def test_the_mesh_spans_every_device_on_one_axis() -> None:
     assert jax.device_count() == 4  # set by conftest.py
-    devices = _sharding.config_devices(1000)
+    big = _sharding.SPLIT_WORTH
+    devices = _sharding.config_devices(1000, big)
     assert devices == jax.devices()
-    assert _sharding.config_devices(3) == jax.devices()[:3]  # no padding for a small sweep
+    assert _sharding.config_devices(3, big) == jax.devices()[:3]  # no padding for a small sweep
     mesh = _sharding.config_mesh(devices)
     assert mesh.axis_names == ("configs",)
     assert mesh.devices.size == 4
@@ -36,24 +38,53 @@ def test_the_mesh_spans_every_device_on_one_axis() -> None:
     assert _sharding.round_up(5, 4) == 8
 
 
-def test_sharded_equals_one_device(monkeypatch) -> None:
+def test_a_sweep_too_small_to_gain_runs_on_one_device_unless_told() -> None:
+    small = _sharding.SPLIT_WORTH - 1
+    assert _sharding.config_devices(1000, small) == jax.devices()[:1]
+    chosen = jax.devices()[1:3]
+    assert _sharding.config_devices(1000, small, chosen) == chosen
+
+
+def test_devices_must_be_jax_devices() -> None:
+    with pytest.raises(TypeError, match="`devices` must be a non-empty sequence of jax devices"):
+        _sweep_16(devices=["cpu:0"])
+    with pytest.raises(TypeError, match="`devices`"):
+        _sweep_16(devices=[])
+
+
+def _spy_on_the_kernel(monkeypatch) -> list:
+    """The sharding of every loss the kernel returns (outside tracing)."""
     seen = []
     kernel = _sweep._kernel
 
     def spy(*args, **kw):
         out = kernel(*args, **kw)
-        if not isinstance(out["loss"], jax.core.Tracer):
-            seen.append(out["loss"].sharding)
+        loss = out["last"].loss
+        if not isinstance(loss, jax.core.Tracer):
+            seen.append(loss.sharding)
         return out
 
     monkeypatch.setattr(_sweep, "_kernel", spy)
-    sharded = _sweep_16()
+    return seen
+
+
+def test_sharded_equals_one_device(monkeypatch) -> None:
+    seen = _spy_on_the_kernel(monkeypatch)
+    sharded = _sweep_16(devices=jax.devices())
     assert len(seen) == 1
     assert len(seen[0].device_set) == 4  # 16 runs: 4 on each device
-    monkeypatch.setattr(_sharding, "config_devices", lambda n: jax.devices()[:1])
     # Four runs per call on one device: the same per-device program, so equal bit for bit.
-    unsharded = _sweep_16(chunk_size=4)
+    unsharded = _sweep_16(chunk_size=4, devices=jax.devices()[:1])
     assert len(seen) == 5
     assert all(s.device_set == {jax.devices()[0]} for s in seen[1:])
     for field in FIELDS:
         np.testing.assert_array_equal(getattr(sharded, field), getattr(unsharded, field))
+
+
+def test_by_default_a_small_sweep_stays_on_one_device_and_a_large_one_splits(monkeypatch) -> None:
+    seen = _spy_on_the_kernel(monkeypatch)
+    _sweep_16()  # 16 runs x 10 steps x 2 parameters: far below SPLIT_WORTH
+    lrs = np.geomspace(1e-3, 1e-1, 16)
+    steps = _sharding.SPLIT_WORTH // (16 * 2)  # 16 runs x steps x 2 parameters = SPLIT_WORTH
+    jd.sweep(rosenbrock, jd.sgd, x0=jnp.array([-1.2, 1.0]), steps=steps, learning_rate=lrs)
+    assert [len(s.device_set) for s in seen] == [1, 4]

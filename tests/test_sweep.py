@@ -187,6 +187,25 @@ def test_diverged_runs_are_frozen_flagged_and_never_best() -> None:
     assert "1 diverged" in res.summary()
 
 
+def test_a_one_chunk_sweep_copies_each_field_to_the_host_when_first_read(tmp_path) -> None:
+    x0 = jnp.array([1.0, -1.0], jnp.float32)
+    kw = dict(x0=x0, steps=20, record_params=True, tolerance=1.0, learning_rate=[0.01, 0.1, 10.0])
+    lazy = jd.sweep(quadratic, jd.sgd, **kw)
+    pending = lambda name: type(object.__getattribute__(lazy, name)).__name__  # noqa: E731
+    assert pending("loss") == pending("final_loss") == pending("diverged") == "Deferred"
+    assert lazy.final_loss.shape == (3,)
+    assert pending("final_loss") == "ndarray"
+    assert pending("loss") == "Deferred"  # reading the final loss did not copy every record
+    # Saved as it runs, the same sweep takes the host path: the same program, so equal bits.
+    eager = jd.sweep(quadratic, jd.sgd, save_to=tmp_path, **kw)
+    assert type(object.__getattribute__(eager, "loss")).__name__ == "ndarray"
+    for field in (*FIELDS, "diverged", "steps_to_tolerance"):
+        got, want = getattr(lazy, field), getattr(eager, field)
+        assert type(got) is np.ndarray
+        np.testing.assert_array_equal(got, want)
+    assert lazy.diverged.tolist() == [False, False, True]  # w <- -29 w overflows float32
+
+
 def test_steps_to_tolerance_against_the_closed_form() -> None:
     x0 = jnp.array([1.0, -2.0], jnp.float64)
     lrs = np.array([0.01, 0.1, 0.0])
