@@ -424,21 +424,19 @@ def sweep(
     args = tuple(args)
     _check_objective_once(fn, plan.start_shapes(), config, args, data, key)
     _check_values(optimizer_factory, plan)
+    work = plan.size * steps * plan.params_per_run()
+    devices = _sharding.config_devices(plan.size, work, devices)
+    defaults = _defaults(optimizer_factory, plan, working_dtype(plan.starts))
+    shared = _sharding.replicate((plan.fixed, defaults, plan.starts, args, data), devices)
     kernel_args = dict(
         fn=_hashable(fn),
         factory=_hashable(optimizer_factory),
         static=plan.static,
         config=config,
-        fixed=plan.fixed,
-        defaults=_defaults(optimizer_factory, plan, working_dtype(plan.starts)),
-        starts=plan.starts,
-        args=args,
-        data=data,
+        **dict(zip(("fixed", "defaults", "starts", "args", "data"), shared, strict=True)),
     )
     call = functools.partial(_kernel, **kernel_args)
     shapes = functools.partial(_shapes, _kernel, kernel_args)
-    work = plan.size * steps * plan.params_per_run()
-    devices = _sharding.config_devices(plan.size, work, devices)
     unit = _sharding.granularity(devices)
     per_run = lambda: _sharding.bytes_per_run(shapes, plan, len(devices))  # noqa: E731
     chunk = _sharding.chunk_size_for(chunk_size, memory_budget, plan.size, unit, per_run)

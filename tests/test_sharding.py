@@ -88,3 +88,18 @@ def test_by_default_a_small_sweep_stays_on_one_device_and_a_large_one_splits(mon
     steps = _sharding.SPLIT_WORTH // (16 * 2)  # 16 runs x steps x 2 parameters = SPLIT_WORTH
     jd.sweep(rosenbrock, jd.sgd, x0=jnp.array([-1.2, 1.0]), steps=steps, learning_rate=lrs)
     assert [len(s.device_set) for s in seen] == [1, 4]
+
+
+def test_what_every_run_reads_is_placed_on_every_device_once() -> None:
+    devices = jax.devices()
+    tree = (np.array([1.0, 2.0, 3.0], np.float32), {"b1": np.float32(0.9)}, None)
+    first = _sharding.replicate(tree, devices)
+    again = _sharding.replicate((tree[0].copy(), {"b1": np.float32(0.9)}, None), devices)
+    assert first[0] is again[0]
+    assert first[1]["b1"] is again[1]["b1"]
+    assert first[0].sharding.is_fully_replicated
+    assert first[0].sharding.device_set == set(devices)
+    np.testing.assert_array_equal(first[0], tree[0])
+    other = _sharding.replicate((np.array([1.0, 2.0, 4.0], np.float32),), devices)
+    np.testing.assert_array_equal(other[0], [1.0, 2.0, 4.0])
+    assert _sharding.replicate(tree, devices[:1]) is tree  # jit places host arrays itself there
