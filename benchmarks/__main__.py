@@ -34,9 +34,12 @@ def header(argv: list[str]) -> str:
             f"- JAX {jax.__version__}, {len(devices)} x {devices[0].device_kind} "
             f"({jax.default_backend()}), Python {platform.python_version()}",
             "- times in seconds; steady = median of repeats after the first call, "
-            "compile = first call - steady; sweep/(b) < 1 and (a)/sweep > 1 favour the sweep",
-            "- sweep's time includes its argument checks and the copy of its results into "
-            "NumPy; (b)'s ends when its device arrays are ready",
+            "compile = first call - steady; JAX compile = tracing + lowering + XLA compilation "
+            "as JAX reports it (jax.monitoring) during the first call; sweep/(b) < 1 and "
+            "(a)/sweep > 1 favour the sweep",
+            "- sweep's time includes its argument checks; both end when every run has finished "
+            "and its outputs are on the device (sweep copies a field to NumPy when it is first "
+            "read); the 'loss read to NumPy' column adds that copy of every step's loss to both",
             "- (a) is timed on 3 configurations and extrapolated linearly to N "
             "(its jitted step compiles once; each configuration costs T dispatches)",
             "",

@@ -128,30 +128,56 @@ def block(tree: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class Timing:
-    """``first``: the first call (compile + one run); ``steady``: median of later calls."""
+    """``first``: the first call (compile + one run); ``steady``: median of later calls.
+
+    ``jax_compile``: the seconds JAX itself reported spending, during the first
+    call, on tracing, lowering and XLA compilation (``jax.monitoring``), which
+    unlike ``first - steady`` does not drown in the noise of a long steady call.
+    """
 
     first: float
     steady: float
     repeats: int
+    jax_compile: float
 
     @property
     def compile(self) -> float:
         return max(self.first - self.steady, 0.0)
 
 
-def measure(call: Callable[[], Any], repeats: int, budget_s: float = 20.0) -> Timing:
-    """Time ``call()`` once cold, then up to ``repeats`` times warm (fewer past ``budget_s``)."""
+_COMPILE_EVENTS: list[float] = []
+jax.monitoring.register_event_duration_secs_listener(
+    lambda name, seconds, **_: (
+        _COMPILE_EVENTS.append(seconds) if name.startswith("/jax/core/compile/") else None
+    )
+)
+jax.jit(lambda x: x + 1)(np.float32(0))  # pay the process's one-time lowering setup here
+
+
+def measure(
+    call: Callable[[], Any], repeats: int, budget_s: float = 20.0, least_s: float = 0.5
+) -> Timing:
+    """Time ``call()`` once cold, then warm: ``repeats`` times, more while under ``least_s``.
+
+    Short calls are repeated (up to 100 times) until ``least_s`` has passed, so
+    that a median of sub-millisecond calls is not a median of five noisy ones;
+    long ones stop after ``budget_s`` (and at least one repeat).
+    """
+    _COMPILE_EVENTS.clear()
     start = time.perf_counter()
     block(call())
     first = time.perf_counter() - start
+    compiled = sum(_COMPILE_EVENTS)
     times: list[float] = []
     spent = 0.0
-    while len(times) < repeats and (len(times) < 1 or spent < budget_s):
+    while len(times) < 1 or (
+        spent < budget_s and (len(times) < repeats or (spent < least_s and len(times) < 100))
+    ):
         start = time.perf_counter()
         block(call())
         times.append(time.perf_counter() - start)
         spent += times[-1]
-    return Timing(first, statistics.median(times), len(times))
+    return Timing(first, statistics.median(times), len(times), compiled)
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:

@@ -12,10 +12,10 @@ Series, in order of priority (a later series gets the time left):
 3. SGD with momentum, final loss only, the best ``unroll``.
 
 Each series grows N by powers of 2 up to 2^22 and stops growing once a call
-took more than 60 s or the predicted next call would pass the deadline. sweep
-returns NumPy arrays (its time includes the device-to-host copy of what it
-recorded); (b) is timed until its device arrays are ready. Prints a markdown
-table and, if ``$OUT`` is set, writes ``$OUT/gpu.json``.
+took more than 60 s or the predicted next call would pass the deadline. Both are
+timed until every run has finished and its outputs are on the device (sweep
+copies a field to the host only when it is read, which neither side does here).
+Prints a markdown table and, if ``$OUT`` is set, writes ``$OUT/gpu.json``.
 """
 
 from __future__ import annotations

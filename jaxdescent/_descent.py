@@ -136,6 +136,15 @@ def _observe(objective, config: DescentConfig, carry: _Carry):
     return grads, record
 
 
+def _final_record(objective, config: DescentConfig, carry: _Carry) -> _Record:
+    """The record of the final parameters; no gradient is taken unless its norm is recorded."""
+    if config.record_grad_norm:
+        return _observe(objective, config, carry)[1]
+    loss, aux = objective(carry.params, carry.t, carry.order)
+    params = carry.params if config.record_params else None
+    return _Record(loss=loss, grad_norm=None, params=params, aux=aux)
+
+
 def _shuffles(config: DescentConfig, data) -> bool:
     """Whether minibatches walk through a carried permutation per epoch."""
     return data is not None and config.batch_size is not None and config.sampling == "shuffle"
@@ -303,7 +312,7 @@ def run_descent(
             if config.evaluate is not None:
                 evaluations = _concat(evaluations, tail_evaluation)
 
-    _, last = _observe(objective, config, carry)
+    last = _final_record(objective, config, carry)
     if config.evaluate is not None:
         final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
         evaluations = _concat(evaluations, final_evaluation)

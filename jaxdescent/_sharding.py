@@ -64,18 +64,26 @@ def config_devices(n_runs: int, work: int = SPLIT_WORTH, devices: Any = None) ->
     return devices[: max(1, min(len(devices), n_runs))]
 
 
+AXIS = "configs"
+
+
 def config_mesh(devices: list[Any]) -> Mesh:
     """A one-axis mesh named ``"configs"`` over ``devices``.
 
     Built explicitly (not with ``jax.make_mesh``) so the axis keeps JAX's
     automatic sharding semantics.
     """
-    return Mesh(np.array(devices), ("configs",))
+    return Mesh(np.array(devices), (AXIS,))
+
+
+def kernel_mesh(devices: list[Any]) -> Mesh | None:
+    """The mesh the sweep kernel splits its runs over; ``None`` for one device of one process."""
+    return None if len(devices) == 1 and jax.process_count() == 1 else config_mesh(devices)
 
 
 def split_configs(mesh: Mesh) -> NamedSharding:
     """Shard the leading (configuration) axis over the mesh."""
-    return NamedSharding(mesh, PartitionSpec("configs"))
+    return NamedSharding(mesh, PartitionSpec(AXIS))
 
 
 _PLACED: dict[tuple[Any, ...], jax.Array] = {}

@@ -20,6 +20,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax.sharding import PartitionSpec
 
 from jaxdescent import _results, _sharding
 from jaxdescent._batches import Sampling
@@ -202,15 +203,20 @@ def _with_defaults(optimizer: Any, defaults: tuple[jax.Array, ...]) -> Any:
     return combine(dynamic, static)
 
 
-@functools.partial(jax.jit, static_argnames=("fn", "factory", "static", "config"))
-def _kernel(fn, factory, static, config, swept, fixed, defaults, starts, start, seeds, args, data):
+@functools.partial(jax.jit, static_argnames=("fn", "factory", "static", "config", "mesh"))
+def _kernel(
+    fn, factory, static, config, mesh, swept, fixed, defaults, starts, start, seeds, args, data
+):
     """``vmap(run_descent)`` over the runs of one chunk; the optimizer is built inside, per run.
 
-    Records come back as the scan stacks them, without the final one (see
+    With a ``mesh`` (several devices), each device runs ``vmap`` over its own
+    share of the runs (``shard_map``): the runs are independent, so every device
+    compiles the one-device program and nothing is communicated. Records come
+    back as the scan stacks them, without the final one (see
     :mod:`jaxdescent._layout`, which joins them on the way to the host).
     """
 
-    def one(hyperparameters, i, seed):
+    def one(hyperparameters, i, seed, fixed, defaults, starts, args, data):
         x0 = starts if i is None else jax.tree_util.tree_map(lambda s: s[i], starts)
         settings = {k: _unwrap(v) for k, v in static}
         optimizer = _unwrap(factory)(**settings, **fixed, **hyperparameters)
@@ -218,7 +224,19 @@ def _kernel(fn, factory, static, config, swept, fixed, defaults, starts, start, 
         key = None if seed is None else jax.random.key(seed)
         return run_descent(_unwrap(fn), x0, optimizer, config, args, data, key)._asdict()
 
-    return jax.vmap(one)(swept, start, seeds)
+    def share(swept, start, seeds, *shared):
+        return jax.vmap(one, in_axes=(0, 0, 0) + (None,) * len(shared))(
+            swept, start, seeds, *shared
+        )
+
+    inputs = (swept, start, seeds, fixed, defaults, starts, args, data)
+    if mesh is None:
+        return share(*inputs)
+    split, whole = PartitionSpec(_sharding.AXIS), PartitionSpec()
+    specs = (split,) * 3 + (whole,) * 5
+    return jax.shard_map(share, mesh=mesh, in_specs=specs, out_specs=split, check_vma=False)(
+        *inputs
+    )
 
 
 def _shapes(kernel: Callable, kernel_args: dict[str, Any], **inputs: Any) -> PyTree:
@@ -388,7 +406,10 @@ def sweep(
 
     Returns:
       A :class:`SweepResult` with dims: the swept hyperparameters, then
-      ``"start"`` (with ``starts``), then ``"seed"`` (with ``seeds``).
+      ``"start"`` (with ``starts``), then ``"seed"`` (with ``seeds``). ``sweep``
+      returns once every run has finished; a sweep that ran as one chunk keeps
+      its outputs on the devices and copies each field to NumPy when it is first
+      read (several chunks, or ``save_to``, fill host arrays as they go).
 
     Raises:
       ValueError, TypeError: on bad input, before anything is computed.
@@ -435,6 +456,7 @@ def sweep(
         config=config,
         **dict(zip(("fixed", "defaults", "starts", "args", "data"), shared, strict=True)),
     )
+    kernel_args["mesh"] = _sharding.kernel_mesh(devices)
     call = functools.partial(_kernel, **kernel_args)
     shapes = functools.partial(_shapes, _kernel, kernel_args)
     unit = _sharding.granularity(devices)
