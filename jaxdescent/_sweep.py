@@ -51,6 +51,7 @@ class _Plan:
     fixed: dict[str, np.ndarray]  # numeric, cast to the parameters' dtype
     static: tuple[tuple[str, Any], ...]  # everything else, hashable
     starts: PyTree  # ``x0``, or the batch of starts (a leading axis, dim ``"start"``)
+    dtype: Any  # the parameters' floating dtype, which numeric hyperparameters are cast to
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -79,15 +80,32 @@ class _Plan:
         return sum(math.prod(x.shape) for x in jax.tree_util.tree_leaves(self.start_shapes()))
 
 
+def _signature_parameters(factory: Callable[..., Any]) -> Any:
+    try:
+        return inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return None
+
+
+_remembered_parameters = functools.lru_cache(maxsize=256)(_signature_parameters)
+
+
+def _parameters(factory: Callable[..., Any]) -> Any:
+    """``inspect.signature(factory).parameters`` (remembered per factory), or None if unknown."""
+    try:
+        return _remembered_parameters(factory)
+    except TypeError:  # an unhashable factory
+        return _signature_parameters(factory)
+
+
 def _check_factory(factory: Any, hyperparameters: dict[str, Any]) -> None:
     if not callable(factory):
         raise TypeError(
             "`optimizer_factory` must build an optimizer from keyword hyperparameters, "
             f"e.g. jaxdescent.adam or optax.adam; got {factory!r}"
         )
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
+    params = _parameters(factory)
+    if params is None:
         return
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return
@@ -164,7 +182,8 @@ def _plan(hyperparameters, pairing, x0, starts, seeds) -> _Plan:
     if pairing not in ("grid", "zip"):
         raise ValueError(f"`pairing` must be 'grid' or 'zip', got {pairing!r}")
     starts = _as_starts(x0, starts)
-    swept, fixed, static = _split_hyperparameters(hyperparameters, working_dtype(starts))
+    dtype = working_dtype(starts)
+    swept, fixed, static = _split_hyperparameters(hyperparameters, dtype)
     dims, coords = list(swept), dict(swept)
     if pairing == "zip" and swept:
         lengths = {name: len(v) for name, v in swept.items()}
@@ -178,7 +197,7 @@ def _plan(hyperparameters, pairing, x0, starts, seeds) -> _Plan:
         dims.append("seed")
         coords["seed"] = _as_seeds(seeds)
     along = {name: ("sample" if pairing == "zip" else name) for name in swept}
-    return _Plan(tuple(dims), coords, along, fixed, static, starts)
+    return _Plan(tuple(dims), coords, along, fixed, static, starts, dtype)
 
 
 def _defaults(factory: Callable, plan: _Plan, dtype: Any) -> tuple[np.ndarray, ...]:
@@ -447,7 +466,7 @@ def sweep(
     _check_values(optimizer_factory, plan)
     work = plan.size * steps * plan.params_per_run()
     devices = _sharding.config_devices(plan.size, work, devices)
-    defaults = _defaults(optimizer_factory, plan, working_dtype(plan.starts))
+    defaults = _defaults(optimizer_factory, plan, plan.dtype)
     shared = _sharding.replicate((plan.fixed, defaults, plan.starts, args, data), devices)
     kernel_args = dict(
         fn=_hashable(fn),
