@@ -1,7 +1,9 @@
 """One descent as a pure function of arrays: the kernel that ``minimize`` and ``sweep`` share.
 
-Nothing here validates or compiles; ``minimize`` checks its inputs and jits
-:func:`descend`, ``sweep`` checks its inputs and jits ``vmap(descend)``.
+Nothing here validates or compiles. ``minimize`` checks its inputs, jits
+:func:`run_descent` and joins the records into a :class:`Trajectory`
+(:func:`trajectory`); ``sweep`` checks its inputs, jits ``vmap(run_descent)``
+and joins the records on their way to the host.
 """
 
 from __future__ import annotations
@@ -346,19 +348,3 @@ def trajectory(config: DescentConfig, descent: Descent) -> Trajectory:
         diverged=descent.diverged_at >= 0,
         diverged_at=descent.diverged_at,
     )
-
-
-def descend(
-    fn: Callable[..., Any],
-    x0: PyTree,
-    optimizer: optax.GradientTransformation,
-    config: DescentConfig,
-    args: tuple[Any, ...] = (),
-    data: PyTree | None = None,
-    key: jax.Array | None = None,
-) -> Trajectory:
-    """Run ``config.steps`` steps of ``optimizer`` on ``fn`` from ``x0`` and record them.
-
-    Pure and traceable: no validation, no compilation, safe under ``jit`` and ``vmap``.
-    """
-    return trajectory(config, run_descent(fn, x0, optimizer, config, args, data, key))

@@ -1,4 +1,4 @@
-"""``minimize``: check the inputs, then run :func:`descend` as one compiled program."""
+"""``minimize``: check the inputs, then run the descent kernel as one compiled program."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import optax
 
 from jaxdescent._batches import Sampling, num_examples
 from jaxdescent._checks import is_python_number
-from jaxdescent._descent import DescentConfig, Trajectory, descend
+from jaxdescent._descent import DescentConfig, Trajectory, run_descent, trajectory
 from jaxdescent._factory import _hashable, _is_dynamic, _unwrap
 
 PyTree = Any
@@ -189,7 +189,7 @@ def make_config(
 @functools.partial(jax.jit, static_argnames=("fn", "static_optimizer", "config"))
 def _compiled_descent(fn, x0, dynamic_optimizer, static_optimizer, config, args, data, key):
     optimizer = combine(dynamic_optimizer, static_optimizer)
-    return descend(_unwrap(fn), x0, optimizer, config, args, data, key)
+    return trajectory(config, run_descent(_unwrap(fn), x0, optimizer, config, args, data, key))
 
 
 def minimize(

@@ -1,9 +1,9 @@
 """``sweep``: many descents (hyperparameters x starts x seeds) as one compiled, sharded program.
 
 The configurations are laid out on named dims and flattened to one axis. Each
-chunk of that axis runs through ``jit(vmap(descend))`` (the kernel that
-``minimize`` compiles, vectorised), sharded over the devices; every chunk has
-the same size, so a sweep compiles once whatever its values.
+chunk of that axis runs through ``jit(vmap(run_descent))`` (the kernel that
+``minimize`` compiles, vectorised), each device running its share; every chunk
+has the same size, so a sweep compiles once whatever its values.
 """
 
 from __future__ import annotations
