@@ -87,13 +87,16 @@ def sources(out: dict[str, Any]) -> dict[str, PyTree]:
     return fields
 
 
-def leaves(fields: dict[str, PyTree]) -> tuple[list[Source], Any]:
+def leaves(fields: PyTree) -> tuple[list[Source], Any]:
     """The :class:`Source` leaves of ``fields``, and the structure to rebuild them."""
     return jax.tree_util.tree_flatten(fields, is_leaf=lambda x: isinstance(x, Source))
 
 
-def to_host(fields: dict[str, PyTree], runs: int) -> dict[str, PyTree]:
-    """Each field as NumPy arrays holding its first ``runs`` runs (one copy per leaf)."""
+def to_host(fields: PyTree, runs: int) -> PyTree:
+    """``fields`` (a pytree of :class:`Source`) as NumPy arrays of their first ``runs`` runs.
+
+    One copy per leaf, shard by shard.
+    """
 
     def copy(source: Source) -> np.ndarray:
         target = np.empty(source.host_shape(runs), source.dtype)

@@ -38,8 +38,8 @@ PyTree = Any
 
 
 # Below this many run-steps x parameters, one device beats splitting: placing the
-# inputs on several devices and collecting the outputs cost ~0.3 ms on a 2-core CPU,
-# more than splitting saves on a sweep of ~1 ms (docs/performance.md).
+# inputs on several devices costs ~0.1-0.3 ms a call on a 2-core CPU, more than
+# splitting saves on a sweep of ~1 ms (docs/performance.md).
 SPLIT_WORTH = 2**18
 
 
@@ -182,16 +182,16 @@ def _compute(call: Callable, plan: Any, devices: list, lo: int, chunk: int) -> d
     return call(swept=swept, start=start, seeds=seeds)
 
 
-def _reshape(fields: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
+def _reshape(tree: PyTree, shape: tuple[int, ...]) -> PyTree:
     """Runs laid out on the sweep's dims: ``(n, ...)`` to ``(*shape, ...)``."""
-    return jax.tree_util.tree_map(lambda x: x.reshape(shape + x.shape[1:]), fields)
+    return jax.tree_util.tree_map(lambda x: x.reshape(shape + x.shape[1:]), tree)
 
 
 def _deferred(fields: dict[str, Any], runs: int, shape: tuple[int, ...]) -> dict[str, Deferred]:
     """Each field copied to the host (and laid out on the dims) when first read."""
 
-    def later(tree: Any) -> Deferred:
-        return Deferred(lambda: _reshape(_layout.to_host({"f": tree}, runs), shape)["f"])
+    def later(tree: PyTree) -> Deferred:
+        return Deferred(lambda: _reshape(_layout.to_host(tree, runs), shape))
 
     return {name: later(tree) for name, tree in fields.items()}
 
