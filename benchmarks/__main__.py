@@ -33,7 +33,8 @@ def header(argv: list[str]) -> str:
             f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
             f"- JAX {jax.__version__}, {len(devices)} x {devices[0].device_kind} "
             f"({jax.default_backend()}), Python {platform.python_version()}",
-            "- times in seconds; steady = median of repeats after the first call, "
+            "- times in seconds; steady = median of repeats after the first call (sweep and (b) "
+            "timed in turns, repeated until 0.5 s has passed), "
             "compile = first call - steady; JAX compile = tracing + lowering + XLA compilation "
             "as JAX reports it (jax.monitoring) during the first call; sweep/(b) < 1 and "
             "(a)/sweep > 1 favour the sweep",

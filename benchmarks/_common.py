@@ -157,27 +157,44 @@ jax.jit(lambda x: x + 1)(np.float32(0))  # pay the process's one-time lowering s
 def measure(
     call: Callable[[], Any], repeats: int, budget_s: float = 20.0, least_s: float = 0.5
 ) -> Timing:
-    """Time ``call()`` once cold, then warm: ``repeats`` times, more while under ``least_s``.
+    """Time ``call()`` once cold, then warm: ``repeats`` times, more while under ``least_s``."""
+    return measure_together([call], repeats, budget_s, least_s)[0]
 
-    Short calls are repeated (up to 100 times) until ``least_s`` has passed, so
-    that a median of sub-millisecond calls is not a median of five noisy ones;
-    long ones stop after ``budget_s`` (and at least one repeat).
-    """
+
+def _first_call(call: Callable[[], Any]) -> tuple[float, float]:
+    """Seconds of the first call, and the seconds JAX reported compiling during it."""
     _COMPILE_EVENTS.clear()
     start = time.perf_counter()
     block(call())
-    first = time.perf_counter() - start
-    compiled = sum(_COMPILE_EVENTS)
-    times: list[float] = []
-    spent = 0.0
-    while len(times) < 1 or (
-        spent < budget_s and (len(times) < repeats or (spent < least_s and len(times) < 100))
+    return time.perf_counter() - start, sum(_COMPILE_EVENTS)
+
+
+def measure_together(
+    calls: list[Callable[[], Any]], repeats: int, budget_s: float = 20.0, least_s: float = 0.5
+) -> list[Timing]:
+    """Time each call once cold, then warm in turns (a, b, a, b, ...), so that a change in
+    the machine's load between the two measurements does not land on one side only.
+
+    Short calls are repeated (up to 100 rounds) until ``least_s`` has passed, so
+    that a median of sub-millisecond calls is not a median of five noisy ones;
+    long ones stop after ``budget_s`` (and at least one round).
+    """
+    firsts = [_first_call(call) for call in calls]
+    times: list[list[float]] = [[] for _ in calls]
+    spent, rounds = 0.0, 0
+    while rounds < 1 or (
+        spent < budget_s and (rounds < repeats or (spent < least_s and rounds < 100))
     ):
-        start = time.perf_counter()
-        block(call())
-        times.append(time.perf_counter() - start)
-        spent += times[-1]
-    return Timing(first, statistics.median(times), len(times), compiled)
+        for call, record in zip(calls, times, strict=True):
+            start = time.perf_counter()
+            block(call())
+            record.append(time.perf_counter() - start)
+            spent += record[-1]
+        rounds += 1
+    return [
+        Timing(first, statistics.median(taken), rounds, compiled)
+        for (first, compiled), taken in zip(firsts, times, strict=True)
+    ]
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:

@@ -17,7 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import METHODS, PROBLEMS, Method, Problem, expert, measure, python_loop
+from benchmarks._common import (
+    METHODS,
+    PROBLEMS,
+    Method,
+    Problem,
+    expert,
+    measure,
+    measure_together,
+    python_loop,
+)
 
 FULL = {
     "n": (16, 256, 4096),
@@ -70,11 +79,10 @@ def compare_cell(
     rates = method.rates(n)
     expert_run = expert(problem, method, steps)
     sweep_run = sweep_runner(problem, method, steps)
-    b = measure(lambda: expert_run(rates), repeats)
-    s = measure(lambda: sweep_run(rates), repeats)
-    # The same, with every step's loss copied into NumPy, as a reader of the records pays.
-    b_read = measure(lambda: np.asarray(expert_run(rates)[0]), repeats)
-    s_read = measure(lambda: sweep_run(rates).loss, repeats)
+    # (b) and sweep in turns; then the same with every step's loss copied into NumPy.
+    b, s = measure_together([lambda: expert_run(rates), lambda: sweep_run(rates)], repeats)
+    read = [lambda: np.asarray(expert_run(rates)[0]), lambda: sweep_run(rates).loss]
+    b_read, s_read = measure_together(read, repeats)
     loop = python_loop(problem, method, steps)
     a = measure(lambda: loop(rates[:LOOP_CONFIGS]), 1)
     loop_steady = a.steady * n / min(n, LOOP_CONFIGS)
