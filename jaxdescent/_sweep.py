@@ -77,7 +77,8 @@ class _Plan:
         )
 
     def params_per_run(self) -> int:
-        return sum(math.prod(x.shape) for x in jax.tree_util.tree_leaves(self.start_shapes()))
+        drop = 1 if "start" in self.dims else 0
+        return sum(math.prod(np.shape(x)[drop:]) for x in jax.tree_util.tree_leaves(self.starts))
 
 
 def _signature_parameters(factory: Callable[..., Any]) -> Any:
@@ -271,12 +272,11 @@ _CHECKED: dict[Any, None] = {}
 
 def _check_objective_once(fn, x0, config, args, data, key) -> None:
     """``check_objective``, skipped for an objective already checked on the same shapes."""
-    described = jax.tree_util.tree_map(
-        lambda x: (tuple(x.shape), str(x.dtype)) if hasattr(x, "dtype") else repr(x),
-        (x0, args, data, key is None),
+    leaves, treedef = jax.tree_util.tree_flatten((x0, args, data, key is None))
+    described = tuple(
+        (tuple(x.shape), str(x.dtype)) if hasattr(x, "dtype") else repr(x) for x in leaves
     )
-    signature = (_hashable(fn), config, repr(jax.tree_util.tree_structure(described)))
-    signature += tuple(jax.tree_util.tree_leaves(described))
+    signature = (_hashable(fn), config, treedef, described)
     if signature in _CHECKED:
         return
     check_objective(fn, x0, config, args, data, key)
