@@ -108,6 +108,24 @@ def check_objective(fn: Callable[..., Any], x0: PyTree, config: DescentConfig, a
         )
 
 
+_CHECKED: dict[Any, None] = {}
+
+
+def check_objective_once(fn, x0, config, args, data, key) -> None:
+    """``check_objective``, skipped for an objective already checked on the same shapes."""
+    leaves, treedef = jax.tree_util.tree_flatten((x0, args, data, key is None))
+    described = tuple(
+        (tuple(x.shape), str(x.dtype)) if hasattr(x, "dtype") else repr(x) for x in leaves
+    )
+    signature = (_hashable(fn), config, treedef, described)
+    if signature in _CHECKED:
+        return
+    check_objective(fn, x0, config, args, data, key)
+    if len(_CHECKED) > 256:
+        _CHECKED.clear()
+    _CHECKED[signature] = None
+
+
 def check_data(
     data: PyTree, batch_size: int | None, key: Any, sampling: str, key_name: str = "key"
 ) -> None:
@@ -278,6 +296,6 @@ def minimize(
         diverge_above=diverge_above,
         unroll=unroll,
     )
-    check_objective(fn, x0, config, tuple(args), data, key)
+    check_objective_once(fn, x0, config, tuple(args), data, key)
     dynamic, static = partition(optimizer)
     return _compiled_descent(_hashable(fn), x0, dynamic, static, config, tuple(args), data, key)

@@ -29,7 +29,7 @@ from jaxdescent._factory import _hashable, _is_dynamic, _unwrap
 from jaxdescent._minimize import (
     as_float_params,
     check_data,
-    check_objective,
+    check_objective_once,
     combine,
     make_config,
     partition,
@@ -267,24 +267,6 @@ def _shapes(kernel: Callable, kernel_args: dict[str, Any], **inputs: Any) -> PyT
     return eval_shape(**kernel_args, **inputs)
 
 
-_CHECKED: dict[Any, None] = {}
-
-
-def _check_objective_once(fn, x0, config, args, data, key) -> None:
-    """``check_objective``, skipped for an objective already checked on the same shapes."""
-    leaves, treedef = jax.tree_util.tree_flatten((x0, args, data, key is None))
-    described = tuple(
-        (tuple(x.shape), str(x.dtype)) if hasattr(x, "dtype") else repr(x) for x in leaves
-    )
-    signature = (_hashable(fn), config, treedef, described)
-    if signature in _CHECKED:
-        return
-    check_objective(fn, x0, config, args, data, key)
-    if len(_CHECKED) > 256:
-        _CHECKED.clear()
-    _CHECKED[signature] = None
-
-
 def _fingerprint(*parts: Any) -> str:
     """A digest of the arguments: array bytes, callables by qualified name, the rest by repr."""
     digest = hashlib.sha256()
@@ -462,7 +444,7 @@ def sweep(
     ):
         raise ValueError(f"`tolerance` must be a number or None, got {tolerance!r}")
     args = tuple(args)
-    _check_objective_once(fn, plan.start_shapes(), config, args, data, key)
+    check_objective_once(fn, plan.start_shapes(), config, args, data, key)
     _check_values(optimizer_factory, plan)
     work = plan.size * steps * plan.params_per_run()
     devices = _sharding.config_devices(plan.size, work, devices)

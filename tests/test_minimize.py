@@ -147,6 +147,21 @@ def test_new_hyperparameter_values_do_not_recompile() -> None:
     assert _compiled_descent._cache_size() == before
 
 
+def test_a_repeated_call_traces_the_objective_no_more() -> None:
+    traces = []
+
+    def counted(w: jax.Array) -> jax.Array:
+        traces.append(1)  # runs only while JAX traces the objective
+        return quadratic(w)
+
+    w0 = jnp.array([1.0, -2.0], jnp.float32)
+    jd.minimize(counted, w0, jd.adam(0.1), steps=3)
+    assert traces  # the input check and the compilation traced it
+    traces.clear()
+    jd.minimize(counted, w0 + 1.0, jd.adam(0.2), steps=3)  # same shapes, new values
+    assert traces == []  # neither the check nor the kernel traced it again
+
+
 def test_optax_optimizers_and_schedules_work() -> None:
     w0 = jnp.array([1.0, -2.0], jnp.float64)
     ours = jd.minimize(quadratic, w0, jd.sgd(optax.exponential_decay(0.1, 1, 0.9)), steps=10)
