@@ -81,27 +81,32 @@ def kernel_mesh(devices: list[Any]) -> Mesh | None:
     return None if len(devices) == 1 and jax.process_count() == 1 else config_mesh(devices)
 
 
-def split_configs(mesh: Mesh) -> NamedSharding:
-    """Shard the leading (configuration) axis over the mesh."""
-    return NamedSharding(mesh, PartitionSpec(AXIS))
-
-
 _PLACED: dict[tuple[Any, ...], jax.Array] = {}
 _REMEMBER_BELOW = 1 << 16  # bytes: starts, fixed hyperparameters, small args
+
+
+def placement(devices: list[Any], spec: PartitionSpec) -> NamedSharding | None:
+    """Where to put inputs laid out as ``spec``; ``None`` where ``jit`` places them itself.
+
+    That is the default device of a single process: ``jit`` puts host arrays
+    there cheaply (~0.003 ms each on CPU, against ~0.08 ms for ``device_put``).
+    """
+    if jax.process_count() == 1 and devices == jax.devices()[:1]:
+        return None
+    return NamedSharding(config_mesh(devices), spec)
 
 
 def replicate(tree: PyTree, devices: list[Any]) -> PyTree:
     """The NumPy arrays of ``tree`` (what every run reads) placed on every device.
 
-    On the default device alone ``jit`` places host arrays itself, cheaply, so
-    ``tree`` is returned as it is. On several devices each host array is a
-    separate transfer per call (~0.1 ms on CPU), so they go in one batch, and
-    small ones are remembered by value: a sweep repeated with the same starts
-    and settings does not place them again.
+    Where ``jit`` places them itself (:func:`placement`), ``tree`` is returned as
+    it is. Elsewhere each host array is a separate transfer per call, so they go
+    in one batch, and small ones are remembered by value: a sweep repeated with
+    the same starts and settings does not place them again.
     """
-    if jax.process_count() == 1 and devices == jax.devices()[:1]:
+    sharding = placement(devices, PartitionSpec())
+    if sharding is None:
         return tree
-    sharding = NamedSharding(config_mesh(devices), PartitionSpec())
     leaves, treedef = jax.tree_util.tree_flatten(tree)
     keys: dict[int, tuple[Any, ...] | None] = {}
     for i, x in enumerate(leaves):
@@ -173,12 +178,11 @@ def _compute(call: Callable, plan: Any, devices: list, lo: int, chunk: int) -> d
     """Start the chunk ``[lo, lo + chunk)`` (padded by repeating the last run) on every device."""
     flat = np.minimum(np.arange(lo, lo + chunk), plan.size - 1)
     mine = slice(*process_share(0, chunk))
-    swept, start, seeds = plan.inputs(flat[mine])
-    if len(devices) > 1 or jax.process_count() > 1:
-        split = split_configs(config_mesh(devices))
-        swept, start, seeds = jax.device_put((swept, start, seeds), split)
-    elif devices[0] != jax.devices()[0]:
-        swept, start, seeds = jax.device_put((swept, start, seeds), devices[0])
+    inputs = plan.inputs(flat[mine])
+    split = placement(devices, PartitionSpec(AXIS))
+    if split is not None:
+        inputs = jax.device_put(inputs, split)
+    swept, start, seeds = inputs
     return call(swept=swept, start=start, seeds=seeds)
 
 

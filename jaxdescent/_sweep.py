@@ -69,16 +69,19 @@ class _Plan:
         seeds = self.coords["seed"][index["seed"]] if "seed" in index else None
         return swept, start, seeds
 
+    def _one_start(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of one run's leaf: ``starts`` has a leading axis only with dim "start"."""
+        return shape[1:] if "start" in self.dims else shape
+
     def start_shapes(self) -> PyTree:
         """Shape and dtype of one run's starting parameters."""
-        drop = 1 if "start" in self.dims else 0
         return jax.tree_util.tree_map(
-            lambda x: jax.ShapeDtypeStruct(np.shape(x)[drop:], x.dtype), self.starts
+            lambda x: jax.ShapeDtypeStruct(self._one_start(np.shape(x)), x.dtype), self.starts
         )
 
     def params_per_run(self) -> int:
-        drop = 1 if "start" in self.dims else 0
-        return sum(math.prod(np.shape(x)[drop:]) for x in jax.tree_util.tree_leaves(self.starts))
+        leaves = jax.tree_util.tree_leaves(self.starts)
+        return sum(math.prod(self._one_start(np.shape(x))) for x in leaves)
 
 
 def _signature_parameters(factory: Callable[..., Any]) -> Any:

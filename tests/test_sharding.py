@@ -33,7 +33,10 @@ def test_the_mesh_spans_every_device_on_one_axis() -> None:
     mesh = _sharding.config_mesh(devices)
     assert mesh.axis_names == ("configs",)
     assert mesh.devices.size == 4
-    assert _sharding.split_configs(mesh).spec == PartitionSpec("configs")
+    split = _sharding.placement(devices, PartitionSpec(_sharding.AXIS))
+    assert split.spec == PartitionSpec("configs")
+    assert split.mesh == mesh
+    assert _sharding.placement(devices[:1], PartitionSpec("configs")) is None  # jit places it
     assert _sharding.granularity(devices) == 4
     assert _sharding.round_up(5, 4) == 8
 
