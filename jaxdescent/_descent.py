@@ -125,10 +125,16 @@ def _objective(fn, config: DescentConfig, args, data, key, params, t, order=None
     return out if config.has_aux else (out, None)
 
 
-def _observe(objective, config: DescentConfig, carry: _Carry):
-    """Loss, gradient and the record of the current parameters."""
-    value_and_grad = jax.value_and_grad(objective, has_aux=True)
-    (loss, aux), grads = value_and_grad(carry.params, carry.t, carry.order)
+def _observe(objective, config: DescentConfig, carry: _Carry, with_grads: bool = True):
+    """Loss, gradient (``None`` without ``with_grads``) and the record of the current parameters.
+
+    The final record needs no gradient unless its norm is recorded.
+    """
+    inputs = (carry.params, carry.t, carry.order)
+    if with_grads:
+        (loss, aux), grads = jax.value_and_grad(objective, has_aux=True)(*inputs)
+    else:
+        (loss, aux), grads = objective(*inputs), None
     record = _Record(
         loss=loss,
         grad_norm=_tree.l2_norm(grads) if config.record_grad_norm else None,
@@ -136,15 +142,6 @@ def _observe(objective, config: DescentConfig, carry: _Carry):
         aux=aux,
     )
     return grads, record
-
-
-def _final_record(objective, config: DescentConfig, carry: _Carry) -> _Record:
-    """The record of the final parameters; no gradient is taken unless its norm is recorded."""
-    if config.record_grad_norm:
-        return _observe(objective, config, carry)[1]
-    loss, aux = objective(carry.params, carry.t, carry.order)
-    params = carry.params if config.record_params else None
-    return _Record(loss=loss, grad_norm=None, params=params, aux=aux)
 
 
 def _shuffles(config: DescentConfig, data) -> bool:
@@ -314,7 +311,7 @@ def run_descent(
             if config.evaluate is not None:
                 evaluations = _concat(evaluations, tail_evaluation)
 
-    last = _final_record(objective, config, carry)
+    _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
     if config.evaluate is not None:
         final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
         evaluations = _concat(evaluations, final_evaluation)
