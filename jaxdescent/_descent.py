@@ -45,7 +45,7 @@ class Trajectory(NamedTuple):
       diverged: whether the loss stopped being finite (or exceeded
         ``diverge_above``), or the final parameters are not finite.
       diverged_at: the first step whose loss was not finite, -1 if none (``steps``
-        when only the final parameters are). From then on the run is frozen at the
+        when only the final loss or parameters are). From then on the run is frozen at the
         parameters of that step: usually finite ones whose loss overflowed, or
         the non-finite ones an overflowing update produced.
     """
@@ -61,6 +61,13 @@ class Trajectory(NamedTuple):
     final_loss: jax.Array
     diverged: jax.Array
     diverged_at: jax.Array
+
+
+@functools.lru_cache(maxsize=64)
+def _record_steps(steps: int, every: int | None) -> np.ndarray:
+    if every is None:
+        return np.array([steps], np.int32)
+    return np.append(np.arange(0, steps, every), steps).astype(np.int32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,9 +93,7 @@ class DescentConfig:
 
     def record_steps(self) -> np.ndarray:
         """Step numbers of the records: every ``record_every``-th step, then the last."""
-        if self.record_every is None:
-            return np.array([self.steps], np.int32)
-        return np.append(np.arange(0, self.steps, self.record_every), self.steps).astype(np.int32)
+        return _record_steps(self.steps, self.record_every).copy()
 
     def evaluation_steps(self) -> np.ndarray | None:
         if self.evaluate is None:
@@ -99,7 +104,7 @@ class DescentConfig:
 class _Carry(NamedTuple):
     params: PyTree
     opt_state: PyTree
-    diverged_at: jax.Array
+    moves: jax.Array  # the steps this run has moved: all of them until it diverges
     t: jax.Array
     order: jax.Array | None = None  # the epoch's permutation when shuffling minibatches
 
@@ -175,23 +180,26 @@ def _step(
 ) -> tuple[_Carry, _Record]:
     """One descent step; a run whose loss stops being finite is frozen where it stands.
 
-    A run moves while its loss is finite. Parameters that an update overflows
-    make the next loss non-finite, which freezes the run at that step (its
-    recorded parameters are then the non-finite ones). For an objective that
-    depends only on the parameters, a frozen run's loss stays what it was, so
-    the freeze holds by itself; an objective that changes with the step
-    (minibatches, a key) needs ``latch``: once diverged, never move again. The
+    A run moves while its loss is finite, and counts its moves. Parameters that
+    an update overflows make the next loss non-finite, which freezes the run at
+    that step (its recorded parameters are then the non-finite ones). For an
+    objective that depends only on the parameters, a frozen run's loss stays
+    what it was, so the freeze holds by itself and the count stops at the step
+    of divergence; an objective that changes with the step (minibatches, a key)
+    needs ``latch``: a run that has missed a move never moves again. The count
+    is the only per-step bookkeeping (a step counter compared and selected per
+    run cost ~10% more on a 2-parameter objective on XLA's CPU backend). The
     optimizer state of a frozen run is never used again, so it is not held.
     """
     grads, record = _observe(objective, config, carry)
     updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params, value=record.loss)
-    alive = carry.diverged_at < 0
-    healthy = _healthy(config, record.loss)
-    ok = alive & healthy if latch else healthy
+    ok = _healthy(config, record.loss)
+    if latch:
+        ok = ok & (carry.moves == carry.t)
     new = _Carry(
         params=_tree.tree_map(functools.partial(_move_if, ok), carry.params, updates),
         opt_state=opt_state,
-        diverged_at=jnp.where(alive & ~healthy, carry.t, carry.diverged_at),
+        moves=carry.moves + ok.astype(carry.moves.dtype),
         t=carry.t + 1,
         order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
     )
@@ -296,7 +304,7 @@ def run_descent(
     latch = _depends_on_step(config, data, key)
     step = functools.partial(_step, objective, optimizer, config, latch, reorder)
     t0 = jnp.array(0, jnp.int32)
-    carry = _Carry(x0, optimizer.init(x0), jnp.array(-1, jnp.int32), t0, order)
+    carry = _Carry(x0, optimizer.init(x0), t0, t0, order)
 
     evaluations, records = None, None
     if config.record_every is None:
@@ -316,9 +324,15 @@ def run_descent(
         final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
         evaluations = _concat(evaluations, final_evaluation)
 
-    unnoticed = (carry.diverged_at < 0) & ~_tree.all_finite(carry.params)
-    diverged_at = jnp.where(unnoticed, jnp.int32(config.steps), carry.diverged_at)
-    return Descent(records, last, evaluations, carry.params, diverged_at)
+    return Descent(records, last, evaluations, carry.params, _diverged_at(config, carry, last))
+
+
+def _diverged_at(config: DescentConfig, carry: _Carry, last: _Record) -> jax.Array:
+    """The step whose loss first failed: the run's move count if it stopped moving;
+    ``steps`` if only the final loss or parameters are not finite; else -1."""
+    finished = _healthy(config, last.loss) & _tree.all_finite(carry.params)
+    steps = jnp.int32(config.steps)
+    return jnp.where(carry.moves < steps, carry.moves, jnp.where(finished, -1, steps))
 
 
 def join_records(head: PyTree | None, last: PyTree) -> PyTree:

@@ -101,6 +101,14 @@ def test_divergence_is_recorded_and_the_run_frozen() -> None:
     np.testing.assert_array_equal(run.params[first_bad:], frozen)  # its loss overflowed there
     assert np.all(run.params[first_bad] != run.params[first_bad - 1])
 
+    # Stopped just as its loss overflows: every step's loss was finite, the final one is not.
+    cut = jd.minimize(quadratic, w0, jd.sgd(1.0), steps=first_bad)
+    assert np.all(np.isfinite(cut.loss[:-1]))
+    assert not np.isfinite(cut.final_loss)
+    assert np.all(np.isfinite(cut.final_params))
+    assert bool(cut.diverged)
+    assert int(cut.diverged_at) == first_bad
+
 
 def test_a_stochastic_objective_stays_frozen_once_its_loss_was_not_finite() -> None:
     # The loss is infinite at the steps whose coin (drawn from the step's key) comes up; at
