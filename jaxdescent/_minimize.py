@@ -35,6 +35,15 @@ def combine(dynamic: list[Any], static: tuple[Any, tuple[Any, ...]]) -> PyTree:
     return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
+def _dtype_of(leaf: Any) -> Any:
+    """A leaf's dtype (JAX's, for Python numbers and lists); ``None`` for a Python float."""
+    if isinstance(leaf, float):
+        return None
+    if isinstance(leaf, np.ndarray | np.generic | jax.Array):
+        return leaf.dtype  # as jnp.result_type would say, without its promotion machinery
+    return jnp.result_type(leaf)
+
+
 def as_float_params(x0: PyTree, name: str = "x0", *, on_host: bool = False) -> PyTree:
     """``x0`` with Python floats made arrays; integer or boolean leaves are an error.
 
@@ -46,7 +55,7 @@ def as_float_params(x0: PyTree, name: str = "x0", *, on_host: bool = False) -> P
         raise ValueError(f"`{name}` must hold at least one floating-point array, got {x0!r}")
     arrays = []
     for path, leaf in jax.tree_util.tree_flatten_with_path(x0)[0]:
-        dtype = jnp.result_type(leaf) if not isinstance(leaf, float) else None
+        dtype = _dtype_of(leaf)
         if dtype is not None and not jnp.issubdtype(dtype, jnp.floating):
             where = jax.tree_util.keystr(path) or "itself"
             raise TypeError(
@@ -114,9 +123,7 @@ _CHECKED: dict[Any, None] = {}
 def check_objective_once(fn, x0, config, args, data, key) -> None:
     """``check_objective``, skipped for an objective already checked on the same shapes."""
     leaves, treedef = jax.tree_util.tree_flatten((x0, args, data, key is None))
-    described = tuple(
-        (tuple(x.shape), str(x.dtype)) if hasattr(x, "dtype") else repr(x) for x in leaves
-    )
+    described = tuple((x.shape, x.dtype) if hasattr(x, "dtype") else repr(x) for x in leaves)
     signature = (_hashable(fn), config, treedef, described)
     if signature in _CHECKED:
         return

@@ -88,6 +88,9 @@ def where(condition: jax.Array, on_true: PyTree, on_false: PyTree) -> PyTree:
 def working_dtype(tree: PyTree) -> Any:
     """The floating dtype that hyperparameters are cast to before any arithmetic with ``tree``."""
     leaves = jax.tree_util.tree_leaves(tree)
+    dtypes = {None if getattr(x, "weak_type", False) else getattr(x, "dtype", None) for x in leaves}
+    if len(dtypes) == 1 and None not in dtypes and jnp.issubdtype(next(iter(dtypes)), jnp.inexact):
+        return next(iter(dtypes))  # one strong floating dtype: what result_type says, sooner
     floating = [x for x in leaves if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
     if not floating:
         return jnp.result_type(float)
