@@ -1,9 +1,9 @@
 """One descent as a pure function of arrays: the kernel that ``minimize`` and ``sweep`` share.
 
 Nothing here validates or compiles. ``minimize`` checks its inputs, jits
-:func:`run_descent` and joins the records into a :class:`Trajectory`
-(:func:`trajectory`); ``sweep`` checks its inputs, jits ``vmap(run_descent)``
-and joins the records on their way to the host.
+:func:`run_descent` and names its outputs in a :class:`Trajectory`
+(:func:`trajectory`); ``sweep`` checks its inputs and jits ``vmap(run_descent)``,
+keeping the records as the scan writes them, step-major (see ``_layout``).
 """
 
 from __future__ import annotations
@@ -190,10 +190,11 @@ def _step(
     is the only per-step bookkeeping (a step counter compared and selected per
     run cost ~10% more on a 2-parameter objective on XLA's CPU backend). The
     optimizer state of a frozen run is never used again, so it is not held.
+    A step taken at ``t = steps`` records the final parameters and does not move.
     """
     grads, record = _observe(objective, config, carry)
     updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params, value=record.loss)
-    ok = _healthy(config, record.loss)
+    ok = _healthy(config, record.loss) & (carry.t < config.steps)  # step T only records
     if latch:
         ok = ok & (carry.moves == carry.t)
     new = _Carry(
@@ -261,18 +262,13 @@ def _concat(*trees):
 
 
 class Descent(NamedTuple):
-    """A descent whose records are not yet joined: what ``sweep``'s compiled kernel returns.
+    """One descent's outputs, its records stacked on a leading axis (the last one at the
+    final parameters): what ``sweep``'s kernel returns per run, and ``minimize`` wraps."""
 
-    ``head`` holds the records before the last one, stacked on a leading axis
-    (``None`` when only the final state is recorded); ``last`` is the record at
-    the final parameters. Joining them (:func:`trajectory`) copies every record,
-    so a sweep leaves that to the moment its records are read.
-    """
-
-    head: _Record | None
-    last: _Record
+    records: _Record
     evaluations: PyTree | None
     final_params: PyTree
+    final_loss: jax.Array
     diverged_at: jax.Array
 
 
@@ -290,7 +286,7 @@ def run_descent(
     data: PyTree | None = None,
     key: jax.Array | None = None,
 ) -> Descent:
-    """Run ``config.steps`` steps of ``optimizer`` on ``fn`` from ``x0``; records unjoined.
+    """Run ``config.steps`` steps of ``optimizer`` on ``fn`` from ``x0``.
 
     Pure and traceable: no validation, no compilation, safe under ``jit`` and ``vmap``.
     """
@@ -307,24 +303,30 @@ def run_descent(
     carry = _Carry(x0, optimizer.init(x0), t0, t0, order)
 
     evaluations, records = None, None
-    if config.record_every is None:
-        carry = _run(step, carry, config.steps, config.unroll)
+    if config.record_every == 1 and config.evaluate is None:
+        # Every step recorded, the final parameters too: steps + 1 alike steps, the last one
+        # recording only. One scan writes every record in place (no join copies them again).
+        carry, records = _records(step, carry, config.steps + 1, 1, config.unroll)
+        last = jax.tree_util.tree_map(lambda x: x[-1], records)
     else:
-        n_blocks = config.steps // config.block
-        carry, evaluations, records = _blocks(step, config, carry, n_blocks)
-        left = config.steps - n_blocks * config.block
-        if left:
-            carry, tail_evaluation, tail = _tail(step, config, carry, left)
-            records = _concat(records, tail)
-            if config.evaluate is not None:
-                evaluations = _concat(evaluations, tail_evaluation)
-
-    _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
+        if config.record_every is None:
+            carry = _run(step, carry, config.steps, config.unroll)
+        else:
+            n_blocks = config.steps // config.block
+            carry, evaluations, records = _blocks(step, config, carry, n_blocks)
+            left = config.steps - n_blocks * config.block
+            if left:
+                carry, tail_evaluation, tail = _tail(step, config, carry, left)
+                records = _concat(records, tail)
+                if config.evaluate is not None:
+                    evaluations = _concat(evaluations, tail_evaluation)
+        _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
+        records = join_records(records, last)
     if config.evaluate is not None:
         final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
         evaluations = _concat(evaluations, final_evaluation)
-
-    return Descent(records, last, evaluations, carry.params, _diverged_at(config, carry, last))
+    diverged_at = _diverged_at(config, carry, last)
+    return Descent(records, evaluations, carry.params, last.loss, diverged_at)
 
 
 def _diverged_at(config: DescentConfig, carry: _Carry, last: _Record) -> jax.Array:
@@ -343,7 +345,7 @@ def join_records(head: PyTree | None, last: PyTree) -> PyTree:
 
 def trajectory(config: DescentConfig, descent: Descent) -> Trajectory:
     """The :class:`Trajectory` of one (unbatched) descent: its records joined."""
-    records = join_records(descent.head, descent.last)
+    records = descent.records
     return Trajectory(
         params=records.params,
         loss=records.loss,
@@ -355,7 +357,7 @@ def trajectory(config: DescentConfig, descent: Descent) -> Trajectory:
         if config.evaluate is None
         else jnp.asarray(config.evaluation_steps()),
         final_params=descent.final_params,
-        final_loss=descent.last.loss,
+        final_loss=descent.final_loss,
         diverged=descent.diverged_at >= 0,
         diverged_at=descent.diverged_at,
     )

@@ -22,7 +22,7 @@ import jax
 import numpy as np
 from jax.sharding import PartitionSpec
 
-from jaxdescent import _results, _sharding
+from jaxdescent import _layout, _results, _sharding
 from jaxdescent._batches import Sampling
 from jaxdescent._descent import DescentConfig, run_descent
 from jaxdescent._factory import _hashable, _is_dynamic, _unwrap
@@ -53,11 +53,11 @@ class _Plan:
     starts: PyTree  # ``x0``, or the batch of starts (a leading axis, dim ``"start"``)
     dtype: Any  # the parameters' floating dtype, which numeric hyperparameters are cast to
 
-    @property
+    @functools.cached_property
     def shape(self) -> tuple[int, ...]:
         return tuple(len(self.coords[d]) for d in self.dims)
 
-    @property
+    @functools.cached_property
     def size(self) -> int:
         return math.prod(self.shape)
 
@@ -74,7 +74,9 @@ class _Plan:
         return shape[1:] if "start" in self.dims else shape
 
     def start_shapes(self) -> PyTree:
-        """Shape and dtype of one run's starting parameters."""
+        """Shape and dtype of one run's starting parameters (``x0`` itself, for one start)."""
+        if "start" not in self.dims:
+            return self.starts
         return jax.tree_util.tree_map(
             lambda x: jax.ShapeDtypeStruct(self._one_start(np.shape(x)), x.dtype), self.starts
         )
@@ -108,6 +110,27 @@ def _check_factory(factory: Any, hyperparameters: dict[str, Any]) -> None:
             "`optimizer_factory` must build an optimizer from keyword hyperparameters, "
             f"e.g. jaxdescent.adam or optax.adam; got {factory!r}"
         )
+    key = (_hashable(factory), tuple(hyperparameters))
+    if key in _ACCEPTED:
+        return
+    _check_names(factory, hyperparameters)
+    _remember(_ACCEPTED, key, None)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """``cache[key] = value``, the cache emptied first once it holds 256 entries."""
+    if len(cache) >= 256:
+        cache.clear()
+    cache[key] = value
+
+
+# What a repeated sweep need not check again: factories with the keywords they
+# accept, and the extreme hyperparameter values they were built with.
+_ACCEPTED: dict[Any, None] = {}
+_BUILT: dict[Any, None] = {}
+
+
+def _check_names(factory: Any, hyperparameters: dict[str, Any]) -> None:
     params = _parameters(factory)
     if params is None:
         return
@@ -135,7 +158,7 @@ def _split_hyperparameters(hyperparameters: dict[str, Any], dtype: Any):
             static.append((name, _hashable(value)))
             continue
         array = np.asarray(value)
-        if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        if array.dtype.kind not in "iufc":  # numbers, not booleans
             raise TypeError(f"`{name}` must hold numbers to sweep, got dtype {array.dtype}")
         if array.ndim > 1 or (array.ndim == 1 and array.size == 0):
             raise ValueError(
@@ -147,13 +170,27 @@ def _split_hyperparameters(hyperparameters: dict[str, Any], dtype: Any):
 
 
 def _check_values(factory: Callable, plan: _Plan) -> None:
-    """Build the optimizer at each swept value's extremes, so range checks run before compute."""
-    static = {k: _unwrap(v) for k, v in plan.static}
+    """Build the optimizer at each swept value's extremes, so range checks run before compute.
+
+    A repeated sweep (same factory, settings and values, under 64 KiB of them) is
+    not checked again.
+    """
+    given = {**plan.fixed, **{name: plan.coords[name] for name in plan.swept}}
+    key = None
+    if sum(v.nbytes for v in given.values()) < 1 << 16:
+        values = tuple((name, v.dtype.str, v.tobytes()) for name, v in given.items())
+        key = (_hashable(factory), plan.static, values)
+        if key in _BUILT:
+            return
     base = {k: v.item() for k, v in plan.fixed.items()}
     base.update({name: plan.coords[name][0].item() for name in plan.swept})
-    for name in plan.swept:
-        for value in (plan.coords[name].min(), plan.coords[name].max()):
-            factory(**static, **{**base, name: value.item()})
+    extremes = {n: (plan.coords[n].min().item(), plan.coords[n].max().item()) for n in plan.swept}
+    static = {k: _unwrap(v) for k, v in plan.static}
+    for name, (low, high) in extremes.items():
+        for value in (low, high):
+            factory(**static, **{**base, name: value})
+    if key is not None:
+        _remember(_BUILT, key, None)
 
 
 def _as_seeds(seeds: Any) -> np.ndarray:
@@ -212,10 +249,20 @@ def _defaults(factory: Callable, plan: _Plan, dtype: Any) -> tuple[np.ndarray, .
     the parameters' dtype. The sweep kernel receives the defaults as arguments
     too, so constant folding cannot make it differ. optax's closures have no leaves.
     """
-    given = {k: np.asarray(plan.coords[k][0]) for k in plan.swept}
-    settings = {k: _unwrap(v) for k, v in plan.static}
-    template = factory(**settings, **plan.fixed, **given)
-    return tuple(np.asarray(v, dtype) for v in partition(template)[0] if isinstance(v, float))
+    names = (tuple(sorted(plan.fixed)), tuple(sorted(plan.swept)))
+    key = (_hashable(factory), plan.static, names, np.dtype(dtype).str)
+    if key not in _DEFAULTS:
+        given = {k: np.asarray(plan.coords[k][0]) for k in plan.swept}
+        settings = {k: _unwrap(v) for k, v in plan.static}
+        template = factory(**settings, **plan.fixed, **given)
+        floats = [v for v in partition(template)[0] if isinstance(v, float)]
+        _remember(_DEFAULTS, key, tuple(np.asarray(v, dtype) for v in floats))
+    return _DEFAULTS[key]
+
+
+# The defaults depend on the factory, its settings, which hyperparameters are given
+# and the dtype, not on their values: a sweep repeated with new values builds no template.
+_DEFAULTS: dict[Any, tuple[np.ndarray, ...]] = {}
 
 
 def _with_defaults(optimizer: Any, defaults: tuple[jax.Array, ...]) -> Any:
@@ -235,8 +282,7 @@ def _kernel(
     With a ``mesh`` (several devices), each device runs ``vmap`` over its own
     share of the runs (``shard_map``): the runs are independent, so every device
     compiles the one-device program and nothing is communicated. Records come
-    back as the scan stacks them, without the final one (see
-    :mod:`jaxdescent._layout`, which joins them on the way to the host).
+    back as the scan writes them, step-major (see :mod:`jaxdescent._layout`).
     """
 
     def one(hyperparameters, i, seed, fixed, defaults, starts, args, data):
@@ -248,16 +294,17 @@ def _kernel(
         return run_descent(_unwrap(fn), x0, optimizer, config, args, data, key)._asdict()
 
     def share(swept, start, seeds, *shared):
-        return jax.vmap(one, in_axes=(0, 0, 0) + (None,) * len(shared))(
-            swept, start, seeds, *shared
-        )
+        in_axes = (0, 0, 0) + (None,) * len(shared)
+        return jax.vmap(one, in_axes, _layout.RUNS_AXIS)(swept, start, seeds, *shared)
 
     inputs = (swept, start, seeds, fixed, defaults, starts, args, data)
     if mesh is None:
         return share(*inputs)
     split, whole = PartitionSpec(_sharding.AXIS), PartitionSpec()
+    out_specs = {name: PartitionSpec(*[None] * axis, _sharding.AXIS)
+                 for name, axis in _layout.RUNS_AXIS.items()}  # fmt: skip
     specs = (split,) * 3 + (whole,) * 5
-    return jax.shard_map(share, mesh=mesh, in_specs=specs, out_specs=split, check_vma=False)(
+    return jax.shard_map(share, mesh=mesh, in_specs=specs, out_specs=out_specs, check_vma=False)(
         *inputs
     )
 
@@ -473,7 +520,8 @@ def sweep(
             plan.starts, _describe(config), args, data, chunk,
         )  # fmt: skip
     manifest = {"fingerprint": fingerprint, "dims": plan.dims, "shape": plan.shape, "chunk": chunk}
-    out = _sharding.execute(call, shapes, plan, devices, chunk, _Store(save_to, manifest), progress)
+    store = _Store(save_to, manifest)
+    out, running = _sharding.execute(call, shapes, plan, devices, chunk, store, progress)
     record_steps = config.record_steps()
     if tolerance is None:
         reached = np.full(plan.shape, -1, np.int32)
@@ -481,7 +529,7 @@ def sweep(
         reached = _results.derive(
             out["loss"], lambda loss: _results.steps_to_tolerance(loss, record_steps, tolerance)
         )
-    return SweepResult(
+    result = SweepResult(
         dims=plan.dims,
         coords=plan.coords,
         steps=record_steps,
@@ -490,3 +538,5 @@ def sweep(
         diverged=_results.derive(out["diverged_at"], lambda at: at >= 0),
         **out,
     )
+    jax.block_until_ready(running)  # built while the runs ran; returned once they have finished
+    return result

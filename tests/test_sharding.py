@@ -62,7 +62,7 @@ def _spy_on_the_kernel(monkeypatch) -> list:
 
     def spy(*args, **kw):
         out = kernel(*args, **kw)
-        loss = out["last"].loss
+        loss = out["final_loss"]
         if not isinstance(loss, jax.core.Tracer):
             seen.append(loss.sharding)
         return out
