@@ -44,6 +44,21 @@ def _dtype_of(leaf: Any) -> Any:
     return jnp.result_type(leaf)
 
 
+@functools.lru_cache(maxsize=64)
+def _is_floating(dtype: Any) -> bool:
+    return jnp.issubdtype(dtype, jnp.floating)
+
+
+def _canonical(dtype: Any) -> Any:
+    """JAX's dtype for ``dtype`` (float64 is float32 unless x64 is enabled)."""
+    return _canonical_under(dtype, bool(jax.config.jax_enable_x64))
+
+
+@functools.lru_cache(maxsize=64)
+def _canonical_under(dtype: Any, x64: bool) -> Any:
+    return jax.dtypes.canonicalize_dtype(dtype)
+
+
 def as_float_params(x0: PyTree, name: str = "x0", *, on_host: bool = False) -> PyTree:
     """``x0`` with Python floats made arrays; integer or boolean leaves are an error.
 
@@ -54,13 +69,14 @@ def as_float_params(x0: PyTree, name: str = "x0", *, on_host: bool = False) -> P
     if not leaves:
         raise ValueError(f"`{name}` must hold at least one floating-point array, got {x0!r}")
     arrays = []
-    for path, leaf in jax.tree_util.tree_flatten_with_path(x0)[0]:
+    for i, leaf in enumerate(leaves):
         dtype = _dtype_of(leaf)
-        if dtype is not None and not jnp.issubdtype(dtype, jnp.floating):
-            where = jax.tree_util.keystr(path) or "itself"
+        if dtype is not None and not _is_floating(dtype):
+            path = jax.tree_util.tree_flatten_with_path(x0)[0][i][0]
+            where = jax.tree_util.keystr(path)
             raise TypeError(
                 f"`{name}` must hold floating-point arrays (descent moves them continuously), "
-                f"but `{name}`{where if where != 'itself' else ''} has dtype {dtype}; "
+                f"but `{name}`{where} has dtype {dtype}; "
                 f"pass e.g. jnp.asarray({name}, jnp.float32)"
             )
         if not on_host:
@@ -68,8 +84,7 @@ def as_float_params(x0: PyTree, name: str = "x0", *, on_host: bool = False) -> P
         elif isinstance(leaf, jax.Array):
             arrays.append(leaf)
         else:
-            canonical = jax.dtypes.canonicalize_dtype(dtype if dtype is not None else float)
-            arrays.append(np.asarray(leaf, canonical))
+            arrays.append(np.asarray(leaf, _canonical(dtype if dtype is not None else float)))
     return jax.tree_util.tree_unflatten(treedef, arrays)
 
 

@@ -188,9 +188,11 @@ def chunk_size_for(chunk_size, memory_budget, n: int, unit: int, per_run: Callab
 
 def _compute(call: Callable, plan: Any, devices: list, lo: int, chunk: int) -> dict[str, Any]:
     """Start the chunk ``[lo, lo + chunk)`` (padded by repeating the last run) on every device."""
-    flat = np.minimum(np.arange(lo, lo + chunk), plan.size - 1)
-    mine = slice(*process_share(0, chunk))
-    inputs = plan.inputs(flat[mine])
+    if lo == 0 and chunk == plan.size and jax.process_count() == 1:
+        inputs = plan.inputs(None)  # the whole sweep, unpadded
+    else:
+        flat = np.minimum(np.arange(lo, lo + chunk), plan.size - 1)
+        inputs = plan.inputs(flat[slice(*process_share(0, chunk))])
     split = placement(devices, _SPLIT)
     if split is not None:
         inputs = jax.tree_util.tree_map(functools.partial(_put, split), inputs)

@@ -61,11 +61,16 @@ class _Plan:
     def size(self) -> int:
         return math.prod(self.shape)
 
-    def inputs(self, flat: np.ndarray) -> tuple[dict[str, np.ndarray], Any, Any]:
-        """Per-run hyperparameters, start indices (or None) and seeds (or None) of runs ``flat``."""
-        index = dict(zip(self.dims, np.unravel_index(flat, self.shape), strict=True))
+    def inputs(self, flat: np.ndarray | None) -> tuple[dict[str, np.ndarray], Any, Any]:
+        """Per-run hyperparameters, start indices (or None) and seeds (or None) of runs ``flat``
+        (``None``: every run, in order)."""
+        if flat is None and len(self.dims) == 1:
+            index = {self.dims[0]: slice(None)}
+        else:
+            flat = np.arange(self.size) if flat is None else flat
+            index = dict(zip(self.dims, np.unravel_index(flat, self.shape), strict=True))
         swept = {name: self.coords[name][index[dim]] for name, dim in self.swept.items()}
-        start = index["start"].astype(np.int32) if "start" in index else None
+        start = self.coords["start"][index["start"]].astype(np.int32) if "start" in index else None
         seeds = self.coords["seed"][index["seed"]] if "seed" in index else None
         return swept, start, seeds
 
