@@ -75,7 +75,10 @@ class SweepResult:
 
     Every array is NumPy. A sweep that ran as one chunk keeps its outputs on the
     devices and copies a field to the host the first time it is read, so reading
-    ``final_loss`` never pays for copying every step's ``loss``.
+    ``final_loss`` never pays for copying every step's ``loss``. Recorded fields
+    (``loss``, ``grad_norm``, ``params``, ``aux``) are stored step-major, as the
+    descent writes them, and shown run-major as a view (``np.moveaxis``): index
+    them as documented; ``np.ascontiguousarray`` makes a run-major copy.
     """
 
     dims: tuple[str, ...]

@@ -15,7 +15,7 @@ gathered with ``multihost_utils.process_allgather``, so that every process
 ends up holding the whole :class:`~jaxdescent.SweepResult`.
 
 :func:`execute` runs the chunks through one compiled kernel and writes each
-chunk's output straight into preallocated host arrays in the result's layout;
+chunk's output straight into preallocated host arrays, which the result views;
 a sweep that runs as one chunk leaves its output on the devices until it is read.
 """
 
@@ -235,7 +235,7 @@ def execute(
     A sweep of one chunk in one process, not saved, returns as soon as its runs
     have started, its fields on the devices (:class:`Deferred`), so the caller
     builds its result while they run. Otherwise every chunk is written into one
-    host array per field leaf, in the result's layout, so the host never holds
+    host array per field leaf (the result views it), so the host never holds
     a second copy of the output.
     """
     n = plan.size

@@ -346,6 +346,19 @@ def test_bad_input_is_refused_before_compute(case: str) -> None:
     assert _sweep._kernel._cache_size() == before
 
 
+def test_a_repeated_sweep_still_checks_what_is_new() -> None:
+    # A sweep remembers the checks it passed (factory keywords, values); new ones are checked.
+    kw = {"x0": X0, "steps": 3, "momentum": 0.5}
+    jd.sweep(quadratic, jd.sgd, learning_rate=[0.1, 0.2], **kw)
+    jd.sweep(quadratic, jd.sgd, learning_rate=[0.1, 0.2], **kw)  # all remembered
+    with pytest.raises(ValueError, match="`learning_rate` must be a finite number >= 0"):
+        jd.sweep(quadratic, jd.sgd, learning_rate=[-0.1, 0.2], **kw)
+    with pytest.raises(ValueError, match="`momentum`"):
+        jd.sweep(quadratic, jd.sgd, **{**kw, "learning_rate": [0.1, 0.2], "momentum": -0.5})
+    with pytest.raises(ValueError, match="unknown hyperparameter"):
+        jd.sweep(quadratic, jd.sgd, learning_rate=[0.1, 0.2], b1=[0.9], **kw)
+
+
 def test_pytree_params_aux_and_evaluations_match_minimize() -> None:
     x = jnp.linspace(-1.0, 1.0, 8, dtype=jnp.float64)
     y = 2.0 * x - 0.5
