@@ -188,7 +188,7 @@ def _step(
     of divergence; an objective that changes with the step (minibatches, a key)
     needs ``latch``: a run that has missed a move never moves again. The count
     is the only per-step bookkeeping (a step counter compared and selected per
-    run cost ~10% more on a 2-parameter objective on XLA's CPU backend). The
+    run cost about twice as much on a 2-parameter objective on XLA:CPU). The
     optimizer state of a frozen run is never used again, so it is not held.
     A step taken at ``t = steps`` records the final parameters and does not move.
     """

@@ -129,8 +129,8 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     cache[key] = value
 
 
-# What a repeated sweep need not check again: factories with the keywords they
-# accept, and the extreme hyperparameter values they were built with.
+# What a repeated sweep need not check again: a factory with the keywords it was
+# given, and the hyperparameter values it was built with (``_check_values``).
 _ACCEPTED: dict[Any, None] = {}
 _BUILT: dict[Any, None] = {}
 
