@@ -132,6 +132,17 @@ def check_objective(fn: Callable[..., Any], x0: PyTree, config: DescentConfig, a
         )
 
 
+# Bounded memos of work a repeated call need not redo (checks passed, arrays placed).
+REMEMBER_BELOW = 1 << 16  # bytes: larger values are not kept (nor used as keys)
+
+
+def remember(cache: dict[Any, Any], key: Any, value: Any = None) -> None:
+    """``cache[key] = value``, the cache emptied first once it holds 256 entries."""
+    if len(cache) >= 256:
+        cache.clear()
+    cache[key] = value
+
+
 _CHECKED: dict[Any, None] = {}
 
 
@@ -143,9 +154,7 @@ def check_objective_once(fn, x0, config, args, data, key) -> None:
     if signature in _CHECKED:
         return
     check_objective(fn, x0, config, args, data, key)
-    if len(_CHECKED) > 256:
-        _CHECKED.clear()
-    _CHECKED[signature] = None
+    remember(_CHECKED, signature)
 
 
 def check_data(

@@ -31,7 +31,7 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxdescent import _layout
-from jaxdescent._minimize import check_positive_int
+from jaxdescent._minimize import REMEMBER_BELOW, check_positive_int, remember
 from jaxdescent._progress import Progress
 from jaxdescent._results import Deferred
 
@@ -94,7 +94,6 @@ def kernel_mesh(devices: list[Any]) -> Mesh | None:
 
 
 _PLACED: dict[tuple[Any, ...], jax.Array] = {}
-_REMEMBER_BELOW = 1 << 16  # bytes: starts, fixed hyperparameters, small args
 
 
 def placement(devices: list[Any], spec: PartitionSpec) -> NamedSharding | None:
@@ -124,19 +123,17 @@ def replicate(tree: PyTree, devices: list[Any]) -> PyTree:
     for i, x in enumerate(leaves):
         if not isinstance(x, np.ndarray | np.generic):
             continue
-        key = (x.dtype.str, x.shape, x.tobytes(), sharding) if x.nbytes < _REMEMBER_BELOW else None
+        key = (x.dtype.str, x.shape, x.tobytes(), sharding) if x.nbytes < REMEMBER_BELOW else None
         if key is not None and key in _PLACED:
             leaves[i] = _PLACED[key]
         else:
             keys[i] = key
     if keys:
         placed = jax.device_put([leaves[i] for i in keys], sharding)
-        if len(_PLACED) > 256:
-            _PLACED.clear()
         for (i, key), array in zip(keys.items(), placed, strict=True):
             leaves[i] = array
             if key is not None:
-                _PLACED[key] = array
+                remember(_PLACED, key, array)
     return jax.tree_util.tree_unflatten(treedef, leaves)
 
 

@@ -27,12 +27,14 @@ from jaxdescent._batches import Sampling
 from jaxdescent._descent import DescentConfig, run_descent
 from jaxdescent._factory import _hashable, _is_dynamic, _unwrap
 from jaxdescent._minimize import (
+    REMEMBER_BELOW,
     as_float_params,
     check_data,
     check_objective_once,
     combine,
     make_config,
     partition,
+    remember,
 )
 from jaxdescent._results import SweepResult
 from jaxdescent._tree import working_dtype
@@ -119,14 +121,7 @@ def _check_factory(factory: Any, hyperparameters: dict[str, Any]) -> None:
     if key in _ACCEPTED:
         return
     _check_names(factory, hyperparameters)
-    _remember(_ACCEPTED, key, None)
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    """``cache[key] = value``, the cache emptied first once it holds 256 entries."""
-    if len(cache) >= 256:
-        cache.clear()
-    cache[key] = value
+    remember(_ACCEPTED, key)
 
 
 # What a repeated sweep need not check again: a factory with the keywords it was
@@ -182,7 +177,7 @@ def _check_values(factory: Callable, plan: _Plan) -> None:
     """
     given = {**plan.fixed, **{name: plan.coords[name] for name in plan.swept}}
     key = None
-    if sum(v.nbytes for v in given.values()) < 1 << 16:
+    if sum(v.nbytes for v in given.values()) < REMEMBER_BELOW:
         values = tuple((name, v.dtype.str, v.tobytes()) for name, v in given.items())
         key = (_hashable(factory), plan.static, values)
         if key in _BUILT:
@@ -195,7 +190,7 @@ def _check_values(factory: Callable, plan: _Plan) -> None:
         for value in (low, high):
             factory(**static, **{**base, name: value})
     if key is not None:
-        _remember(_BUILT, key, None)
+        remember(_BUILT, key)
 
 
 def _as_seeds(seeds: Any) -> np.ndarray:
@@ -246,8 +241,9 @@ def _plan(hyperparameters, pairing, x0, starts, seeds) -> _Plan:
     return _Plan(tuple(dims), coords, along, fixed, static, starts, dtype)
 
 
-def _defaults(factory: Callable, plan: _Plan, dtype: Any) -> tuple[np.ndarray, ...]:
-    """The optimizer's Python-float leaves (its defaults), cast to ``dtype``, in leaf order.
+def _defaults(factory: Callable, plan: _Plan) -> tuple[np.ndarray, ...]:
+    """The optimizer's Python-float leaves (its defaults), cast to the parameters' dtype,
+    in leaf order.
 
     ``minimize`` traces every numeric leaf of an optimizer pytree (a jaxdescent
     optimizer's hyperparameters, defaults included) and the factory casts them to
@@ -255,13 +251,13 @@ def _defaults(factory: Callable, plan: _Plan, dtype: Any) -> tuple[np.ndarray, .
     too, so constant folding cannot make it differ. optax's closures have no leaves.
     """
     names = (tuple(sorted(plan.fixed)), tuple(sorted(plan.swept)))
-    key = (_hashable(factory), plan.static, names, np.dtype(dtype).str)
+    key = (_hashable(factory), plan.static, names, np.dtype(plan.dtype).str)
     if key not in _DEFAULTS:
         given = {k: np.asarray(plan.coords[k][0]) for k in plan.swept}
         settings = {k: _unwrap(v) for k, v in plan.static}
         template = factory(**settings, **plan.fixed, **given)
         floats = [v for v in partition(template)[0] if isinstance(v, float)]
-        _remember(_DEFAULTS, key, tuple(np.asarray(v, dtype) for v in floats))
+        remember(_DEFAULTS, key, tuple(np.asarray(v, plan.dtype) for v in floats))
     return _DEFAULTS[key]
 
 
@@ -503,7 +499,7 @@ def sweep(
     _check_values(optimizer_factory, plan)
     work = plan.size * steps * plan.params_per_run()
     devices = _sharding.config_devices(plan.size, work, devices)
-    defaults = _defaults(optimizer_factory, plan, plan.dtype)
+    defaults = _defaults(optimizer_factory, plan)
     shared = _sharding.replicate((plan.fixed, defaults, plan.starts, args, data), devices)
     kernel_args = dict(
         fn=_hashable(fn),
