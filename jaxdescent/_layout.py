@@ -19,10 +19,11 @@ import jax
 import numpy as np
 
 PyTree = Any
-RECORDED = ("loss", "grad_norm", "params", "aux")
-FIELDS = (*RECORDED, "evaluations", "final_params", "final_loss", "diverged_at")
-# The axis of the runs in each output of the kernel.
-RUNS_AXIS = {"records": 1, "evaluations": 0, "final_params": 0, "final_loss": 0, "diverged_at": 0}
+RECORDED = ("loss", "grad_norm", "params", "aux")  # the fields of the kernel's "records"
+PER_RUN = ("evaluations", "final_params", "final_loss", "diverged_at")  # its other outputs
+FIELDS = (*RECORDED, *PER_RUN)
+# The axis of the runs in each output of the kernel: records come step-major.
+RUNS_AXIS = {"records": 1, **dict.fromkeys(PER_RUN, 0)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +80,7 @@ def sources(out: dict[str, Any]) -> dict[str, PyTree]:
     fields: dict[str, PyTree] = {}
     for name in RECORDED:
         fields[name] = _tree_map(lambda x: Source(x, 1), getattr(out["records"], name))
-    for name in ("evaluations", "final_params", "final_loss", "diverged_at"):
+    for name in PER_RUN:
         fields[name] = _tree_map(Source, out[name])
     return fields
 
