@@ -13,6 +13,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jaxdescent._optimizer import weakly_typed
+
 PyTree = Any
 tree_map = jax.tree_util.tree_map
 
@@ -51,9 +53,9 @@ def bias_corrected(moment: PyTree, decay: jax.Array, count: jax.Array) -> PyTree
     return tree_map(lambda m: m / correction.astype(m.dtype), moment)
 
 
-def scale(tree: PyTree, factor: jax.Array) -> PyTree:
-    """Multiply every leaf by ``factor``."""
-    return tree_map(lambda x: factor * x, tree)
+def scale(tree: PyTree, factor: Any) -> PyTree:
+    """Multiply every leaf by ``factor``, cast to the leaf's dtype (each update keeps it)."""
+    return tree_map(lambda x: jnp.asarray(factor, x.dtype) * x, tree)
 
 
 def l2_norm(tree: PyTree) -> jax.Array:
@@ -86,15 +88,10 @@ def where(condition: jax.Array, on_true: PyTree, on_false: PyTree) -> PyTree:
 
 
 def working_dtype(tree: PyTree) -> Any:
-    """The floating dtype that hyperparameters are cast to before any arithmetic with ``tree``."""
+    """Transitional: the old driver's cast target (removed with it)."""
     leaves = jax.tree_util.tree_leaves(tree)
-    dtypes = {None if getattr(x, "weak_type", False) else getattr(x, "dtype", None) for x in leaves}
-    if len(dtypes) == 1 and None not in dtypes and jnp.issubdtype(next(iter(dtypes)), jnp.inexact):
-        return next(iter(dtypes))  # one strong floating dtype: what result_type says, sooner
     floating = [x for x in leaves if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
-    if not floating:
-        return jnp.result_type(float)
-    return jnp.result_type(*floating)
+    return jnp.result_type(*floating) if floating else jnp.result_type(float)
 
 
 def resolve(value: jax.Array | float | Callable[[jax.Array], Any], count: jax.Array) -> Any:
@@ -103,10 +100,11 @@ def resolve(value: jax.Array | float | Callable[[jax.Array], Any], count: jax.Ar
 
 
 def learning_rate_at(
-    learning_rate: jax.Array | float | Callable[[jax.Array], Any], count: jax.Array, dtype: Any
-) -> jax.Array:
-    """The learning rate for step ``count`` (a schedule is called), cast to ``dtype``."""
-    return jnp.asarray(resolve(learning_rate, count), dtype)
+    learning_rate: jax.Array | float | Callable[[jax.Array], Any], count: jax.Array
+) -> Any:
+    """The learning rate for step ``count`` (a schedule is called), weakly typed: it takes
+    the dtype of each leaf it meets, as a Python number does."""
+    return weakly_typed(resolve(learning_rate, count))
 
 
 def masked_map(fn: Callable[..., Any], mask: Any, tree: PyTree, *rest: PyTree) -> PyTree:

@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 
 class AdamState(NamedTuple):
@@ -40,7 +40,6 @@ def adam_moments(grads: Any, state: Any, b1: Any, b2: Any, nesterov: bool) -> tu
     return t, m, v, m_hat, _tree.bias_corrected(v, b2, t)
 
 
-@optimizer
 def adam(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -95,24 +94,41 @@ def adam(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-
-    def init(params):
-        return AdamState(
-            count=jnp.zeros([], jnp.int32),
-            mu=_tree.zeros_like(params, mu_dtype),
-            nu=_tree.zeros_like(params),
-        )
-
-    def update(grads, state, params=None):
-        t, m, v, m_hat, v_hat = adam_moments(grads, state, b1, b2, nesterov)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        direction = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
-        return _tree.scale(direction, -alpha), AdamState(t, _tree.cast_like(m, state.mu), v)
-
-    return init, update
+    return transformation(
+        _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps, eps_root=eps_root,
+        mu_dtype=mu_dtype, nesterov=nesterov,
+    )  # fmt: skip
 
 
-@optimizer
+def _init(h, params):
+    return AdamState(
+        count=jnp.zeros([], jnp.int32),
+        mu=_tree.zeros_like(params, h.mu_dtype),
+        nu=_tree.zeros_like(params),
+    )
+
+
+def _direction(h, m_hat, v_hat):
+    """Adam's ``m_hat / (sqrt(v_hat + eps_root) + eps)``."""
+    eps, eps_root = h.eps, h.eps_root
+    return _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
+
+
+def _update(h, grads, state, params=None, **extra_args):
+    t, m, v, m_hat, v_hat = adam_moments(grads, state, h.b1, h.b2, h.nesterov)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    direction = _direction(h, m_hat, v_hat)
+    return _tree.scale(direction, -alpha), AdamState(t, _tree.cast_like(m, state.mu), v)
+
+
+def _adamw_update(h, grads, state, params=None, **extra_args):
+    t, m, v, m_hat, v_hat = adam_moments(grads, state, h.b1, h.b2, h.nesterov)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    lam = _tree.learning_rate_at(h.weight_decay, state.count)
+    direction = _tree.with_weight_decay(_direction(h, m_hat, v_hat), params, lam, h.mask, who="adamw")
+    return _tree.scale(direction, -alpha), AdamState(t, _tree.cast_like(m, state.mu), v)
+
+
 def adamw(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -167,27 +183,12 @@ def adamw(
     check_learning_rate(weight_decay, "weight_decay")
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-
-    def init(params):
-        return AdamState(
-            count=jnp.zeros([], jnp.int32),
-            mu=_tree.zeros_like(params, mu_dtype),
-            nu=_tree.zeros_like(params),
-        )
-
-    def update(grads, state, params=None):
-        t, m, v, m_hat, v_hat = adam_moments(grads, state, b1, b2, nesterov)
-        dtype = _tree.working_dtype(grads)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, dtype)
-        lam = _tree.learning_rate_at(weight_decay, state.count, dtype)
-        direction = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
-        direction = _tree.with_weight_decay(direction, params, lam, mask, who="adamw")
-        return _tree.scale(direction, -alpha), AdamState(t, _tree.cast_like(m, state.mu), v)
-
-    return init, update
+    return transformation(
+        _init, _adamw_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
+        eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov, weight_decay=weight_decay, mask=mask,
+    )  # fmt: skip
 
 
-@optimizer
 def nadam(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -231,4 +232,4 @@ def nadam(
     Matches ``optax.nadam``. PyTorch's ``NAdam`` keeps Dozat's momentum
     schedule (``momentum_decay=4e-3``) and so differs.
     """
-    return adam.__wrapped__(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
+    return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
