@@ -3,7 +3,7 @@
 from jaxdescent import datasets, landscapes, optimizers, plot
 from jaxdescent._cache import disable_compilation_cache, enable_compilation_cache
 from jaxdescent._compare import Comparison, compare_with_optax
-from jaxdescent._descent import Trajectory
+from jaxdescent._minimize import Trajectory
 from jaxdescent._lr_find import LRFindResult, lr_find
 from jaxdescent._minimize import minimize
 from jaxdescent._results import SweepResult

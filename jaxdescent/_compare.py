@@ -9,7 +9,7 @@ import numpy as np
 import optax
 
 from jaxdescent import optimizers
-from jaxdescent._descent import Trajectory
+from jaxdescent._minimize import Trajectory
 from jaxdescent._minimize import minimize
 
 

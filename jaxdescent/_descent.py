@@ -1,9 +1,8 @@
 """One descent as a pure function of arrays: the kernel that ``minimize`` and ``sweep`` share.
 
-Nothing here validates or compiles. ``minimize`` checks its inputs, jits
-:func:`run_descent` and names its outputs in a :class:`Trajectory`
-(:func:`trajectory`); ``sweep`` checks its inputs and jits ``vmap(run_descent)``,
-keeping the records as the scan writes them, step-major (see ``_layout``).
+Nothing here compiles. ``minimize`` jits :func:`run_descent`; ``sweep`` jits
+``vmap(run_descent)``. The objective's output is checked while it is traced
+(:func:`jaxdescent._checks.check_loss`), so a compiled call repeats no check.
 """
 
 from __future__ import annotations
@@ -21,58 +20,14 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._batches import Sampling, draw_batch, epoch_order, next_order, num_examples
+from jaxdescent._checks import check_descent_settings, check_loss
 
 PyTree = Any
 
 
-class Trajectory(NamedTuple):
-    """The record of one descent (or, under ``vmap``, of many: every field gains a leading axis).
-
-    Attributes:
-      params: the parameters at each recorded step, a pytree shaped like ``x0``
-        with a leading axis of records (``params[0]`` is ``x0``); ``None`` when
-        parameters are not recorded.
-      loss: ``loss[i] = fn(params[i])`` at each recorded step (the minibatch loss
-        when training on data).
-      grad_norm: global Euclidean norm of the gradient at each recorded step
-        (``None`` with ``record_grad_norm=False``).
-      steps: the step number of each record (``0, k, 2k, ..., steps``).
-      aux: the objective's auxiliary output at each record (``has_aux=True``), else ``None``.
-      evaluations: ``evaluate(params)`` at each evaluation step, else ``None``.
-      evaluation_steps: the step numbers of ``evaluations``, else ``None``.
-      final_params: the parameters after the last step.
-      final_loss: the loss at ``final_params``.
-      diverged: whether the loss stopped being finite (or exceeded
-        ``diverge_above``), or the final parameters are not finite.
-      diverged_at: the first step whose loss was not finite, -1 if none (``steps``
-        when only the final loss or parameters are). From then on the run is frozen at the
-        parameters of that step: usually finite ones whose loss overflowed, or
-        the non-finite ones an overflowing update produced.
-    """
-
-    params: PyTree | None
-    loss: jax.Array
-    grad_norm: jax.Array | None
-    steps: jax.Array
-    aux: PyTree | None
-    evaluations: PyTree | None
-    evaluation_steps: jax.Array | None
-    final_params: PyTree
-    final_loss: jax.Array
-    diverged: jax.Array
-    diverged_at: jax.Array
-
-
-@functools.lru_cache(maxsize=64)
-def _record_steps(steps: int, every: int | None) -> np.ndarray:
-    if every is None:
-        return np.array([steps], np.int32)
-    return np.append(np.arange(0, steps, every), steps).astype(np.int32)
-
-
 @dataclasses.dataclass(frozen=True)
 class DescentConfig:
-    """The static settings of a descent (part of the compilation key)."""
+    """The static settings of a descent (part of the compilation key), checked when built."""
 
     steps: int
     record_every: int | None = 1
@@ -83,8 +38,12 @@ class DescentConfig:
     sampling: Sampling = "shuffle"
     evaluate: Callable[[PyTree], PyTree] | None = None
     evaluate_every: int | None = None
-    diverge_above: float = math.inf
+    diverge_above: float | None = math.inf
     unroll: int = 1
+
+    def __post_init__(self) -> None:
+        for name, value in check_descent_settings(self).items():
+            object.__setattr__(self, name, value)
 
     @property
     def block(self) -> int:
@@ -93,7 +52,9 @@ class DescentConfig:
 
     def record_steps(self) -> np.ndarray:
         """Step numbers of the records: every ``record_every``-th step, then the last."""
-        return _record_steps(self.steps, self.record_every).copy()
+        if self.record_every is None:
+            return np.array([self.steps], np.int32)
+        return np.append(np.arange(0, self.steps, self.record_every), self.steps).astype(np.int32)
 
     def evaluation_steps(self) -> np.ndarray | None:
         if self.evaluate is None:
@@ -127,6 +88,7 @@ def _objective(fn, config: DescentConfig, args, data, key, params, t, order=None
         out = fn(params, *args, key=jax.random.fold_in(key, t))
     else:
         out = fn(params, *args)
+    check_loss(out, config.has_aux)
     return out if config.has_aux else (out, None)
 
 
@@ -155,7 +117,8 @@ def _shuffles(config: DescentConfig, data) -> bool:
 
 
 def _move_if(ok: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
-    """``w + u`` where ``ok``, else ``w`` exactly, even when ``u`` is NaN or infinite.
+    """``w + u`` where ``ok``, else ``w`` exactly, even when ``u`` is NaN or infinite; ``u`` is
+    cast to ``w``'s dtype, as ``optax.apply_updates`` does, so every leaf keeps its dtype.
 
     Equal to ``jnp.where(ok, w + u, w)``. That select, with ``ok`` one flag per
     run broadcast over the parameters, doubled the cost of a small vmapped step
@@ -164,7 +127,7 @@ def _move_if(ok: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
     non-finite ``w`` gives a NaN flag, which keeps ``w``: frozen runs stay frozen.
     """
     flag = ok.astype(w.dtype) + 0 * w
-    return jnp.where(flag > 0.5, w + u, w)
+    return jnp.where(flag > 0.5, w + u.astype(w.dtype), w)
 
 
 def _healthy(config: DescentConfig, loss: jax.Array) -> jax.Array:
@@ -193,7 +156,10 @@ def _step(
     A step taken at ``t = steps`` records the final parameters and does not move.
     """
     grads, record = _observe(objective, config, carry)
-    updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params, value=record.loss)
+    value_fn = lambda params: objective(params, carry.t, carry.order)[0]  # noqa: E731
+    updates, opt_state = optimizer.update(
+        grads, carry.opt_state, carry.params, value=record.loss, grad=grads, value_fn=value_fn
+    )
     ok = _healthy(config, record.loss) & (carry.t < config.steps)  # step T only records
     if latch:
         ok = ok & (carry.moves == carry.t)
@@ -341,23 +307,3 @@ def join_records(head: PyTree | None, last: PyTree) -> PyTree:
     """The records ``head`` (stacked on axis 0) followed by ``last``, on axis 0."""
     last = jax.tree_util.tree_map(lambda x: jnp.expand_dims(x, 0), last)
     return last if head is None else _concat(head, last)
-
-
-def trajectory(config: DescentConfig, descent: Descent) -> Trajectory:
-    """The :class:`Trajectory` of one (unbatched) descent: its records joined."""
-    records = descent.records
-    return Trajectory(
-        params=records.params,
-        loss=records.loss,
-        grad_norm=records.grad_norm,
-        steps=jnp.asarray(config.record_steps()),
-        aux=records.aux,
-        evaluations=descent.evaluations,
-        evaluation_steps=None
-        if config.evaluate is None
-        else jnp.asarray(config.evaluation_steps()),
-        final_params=descent.final_params,
-        final_loss=descent.final_loss,
-        diverged=descent.diverged_at >= 0,
-        diverged_at=descent.diverged_at,
-    )

@@ -58,7 +58,7 @@ def weakly_typed(value: Any) -> Any:
     return _convert_element_type(value, None, weak_type=True)
 
 
-class _Static:
+class Static:
     """A static hyperparameter in a pytree's structure: equal by value when hashable,
     else by identity (a mask pytree, say)."""
 
@@ -75,7 +75,7 @@ class _Static:
         return ("value", type(self.value), self.value)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Static) and self._key() == other._key()
+        return isinstance(other, Static) and self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash(self._key())
@@ -113,7 +113,7 @@ class Hyperparameters:
     def tree_flatten(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         children = tuple(self._values[name] for name in self._dynamic)
         static = tuple(
-            (name, None if name in self._dynamic else _Static(value))
+            (name, None if name in self._dynamic else Static(value))
             for name, value in self._values.items()
         )
         return children, (self._dynamic, static)

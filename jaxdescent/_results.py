@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -17,32 +16,6 @@ _ARRAYS += ("steps_to_tolerance", "evaluation_steps")
 _TREES = ("params", "final_params", "evaluations", "aux")
 _RUN_FIELDS = ("loss", "grad_norm", "final_loss", "diverged", "diverged_at", "steps_to_tolerance")
 _RUN_FIELDS += _TREES
-
-
-class Deferred:
-    """A field not yet copied to the host: made by ``make()`` on first read, then kept.
-
-    A sweep that ran in one piece leaves its records on the devices; copying
-    every step's loss to the host is paid when (and if) ``loss`` is read.
-    """
-
-    __slots__ = ("_make", "_value")
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._make: Callable[[], Any] | None = make
-        self._value: Any = None
-
-    def resolve(self) -> Any:
-        if self._make is not None:
-            self._value, self._make = self._make(), None
-        return self._value
-
-
-def derive(value: Any, f: Callable[[Any], Any]) -> Any:
-    """``f(value)``, deferred as long as ``value`` is."""
-    if isinstance(value, Deferred):
-        return Deferred(lambda: f(value.resolve()))
-    return f(value)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -73,12 +46,10 @@ class SweepResult:
       evaluation_steps: ``(n_evaluations,)`` or ``None``.
       aux: pytree of ``(*shape, n_records, ...)`` auxiliary outputs, or ``None``.
 
-    Every array is NumPy. A sweep that ran as one chunk keeps its outputs on the
-    devices and copies a field to the host the first time it is read, so reading
-    ``final_loss`` never pays for copying every step's ``loss``. Recorded fields
-    (``loss``, ``grad_norm``, ``params``, ``aux``) are stored step-major, as the
-    descent writes them, and shown run-major as a view (``np.moveaxis``): index
-    them as documented; ``np.ascontiguousarray`` makes a run-major copy.
+    A sweep that ran as one chunk returns its fields as ``jax.Array``, left on
+    the devices that computed them until they are read (``np.asarray`` copies one
+    to the host); chunked, saved or loaded results hold NumPy arrays. Every
+    method takes either.
     """
 
     dims: tuple[str, ...]
@@ -95,13 +66,6 @@ class SweepResult:
     evaluations: PyTree | None = None
     evaluation_steps: np.ndarray | None = None
     aux: PyTree | None = None
-
-    def __getattribute__(self, name: str) -> Any:
-        value = object.__getattribute__(self, name)
-        if type(value) is Deferred:
-            value = value.resolve()
-            object.__setattr__(self, name, value)
-        return value
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -319,6 +283,12 @@ def steps_to_tolerance(loss: np.ndarray, steps: np.ndarray, tolerance: float | N
     hit = loss <= tolerance
     first = steps[np.argmax(hit, axis=-1)]
     return np.where(hit.any(axis=-1), first, -1).astype(np.int32)
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file written by :func:`dump_json`."""
+    with open(path) as f:
+        return json.load(f)
 
 
 def dump_json(path: str | os.PathLike[str], obj: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import jax
 
-from jaxdescent import _sweep
+from jaxdescent import _execute
 from tests import _resume_job
 
 
@@ -17,7 +17,7 @@ def main(process_id: int, port: int, directory: str) -> None:
     jax.distributed.initialize(f"127.0.0.1:{port}", num_processes=2, process_id=process_id)
     assert jax.process_count() == 2
     assert jax.device_count() == 4
-    kernel, runs = _sweep._kernel, []
+    kernel, runs = _execute.kernel, []
 
     def spy(*args, **kw):
         out = kernel(*args, **kw)
@@ -26,7 +26,7 @@ def main(process_id: int, port: int, directory: str) -> None:
             runs.append(loss.shape[0])
         return out
 
-    _sweep._kernel = spy
+    _execute.kernel = spy
     _resume_job.run().save(f"{directory}/{process_id}.npz")
     print(f"runs per call on this process: {runs}", flush=True)
     jax.distributed.shutdown()

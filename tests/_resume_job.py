@@ -19,7 +19,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import jaxdescent as jd  # noqa: E402
-from jaxdescent import _sharding  # noqa: E402
+from jaxdescent import _execute  # noqa: E402
 
 
 def rosenbrock(w: jax.Array) -> jax.Array:
@@ -43,7 +43,7 @@ def run(save_to=None, devices=None) -> jd.SweepResult:
 
 def main(directory: str) -> None:
     """The sweep, with every chunk after the first held in flight long enough to be killed."""
-    compute = _sharding._compute
+    compute = _execute._compute
     calls = []
 
     def slow(*args, **kw):
@@ -52,5 +52,5 @@ def main(directory: str) -> None:
             time.sleep(120)
         return compute(*args, **kw)
 
-    _sharding._compute = slow
+    _execute._compute = slow
     run(directory)

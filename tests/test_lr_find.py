@@ -156,9 +156,9 @@ def test_no_recompilation_for_a_repeated_range_test():
     fn = quadratic(3.0)
     x0 = jnp.ones(1, jnp.float64)
     jd.lr_find(fn, x0, jd.sgd)
-    before = jd._minimize._compiled_descent._cache_size()
+    before = jd._minimize._descend._cache_size()
     jd.lr_find(fn, x0, jd.sgd)
-    assert jd._minimize._compiled_descent._cache_size() == before
+    assert jd._minimize._descend._cache_size() == before
 
 
 # ---- parallel test -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import optax
 import pytest
 
 import jaxdescent as jd
-from jaxdescent._minimize import _compiled_descent
+from jaxdescent._minimize import _descend
 
 
 def quadratic(w: jax.Array) -> jax.Array:
@@ -149,10 +149,10 @@ def test_vmap_over_learning_rates_equals_separate_runs() -> None:
 def test_new_hyperparameter_values_do_not_recompile() -> None:
     w0 = jnp.array([1.0, -2.0], jnp.float32)
     jd.minimize(quadratic, w0, jd.adam(0.1, b1=0.8), steps=7)
-    before = _compiled_descent._cache_size()
+    before = _descend._cache_size()
     for lr, b1 in [(0.2, 0.7), (0.05, 0.95)]:
         jd.minimize(quadratic, w0, jd.adam(lr, b1=b1), steps=7)
-    assert _compiled_descent._cache_size() == before
+    assert _descend._cache_size() == before
 
 
 def test_a_repeated_call_traces_the_objective_no_more() -> None:

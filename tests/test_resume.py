@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaxdescent import _sharding
+from jaxdescent import _execute
 from tests import _resume_job
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,16 +49,16 @@ def test_a_killed_sweep_resumes_from_its_saved_chunks(tmp_path, monkeypatch) -> 
     first_written = (directory / "chunk_000000.npz").stat().st_mtime_ns
 
     computed = []
-    compute = _sharding._compute
+    compute = _execute._compute
     monkeypatch.setattr(
-        _sharding, "_compute", lambda *a, **k: computed.append(1) or compute(*a, **k)
+        _execute, "_compute", lambda *a, **k: computed.append(1) or compute(*a, **k)
     )
     resumed = _resume_job.run(directory)
     assert len(computed) == 2  # chunks 1 and 2; chunk 0 was read back
     assert (directory / "chunk_000000.npz").stat().st_mtime_ns == first_written
     assert len(list(directory.glob("chunk_*.npz"))) == 3
 
-    monkeypatch.setattr(_sharding, "_compute", compute)
+    monkeypatch.setattr(_execute, "_compute", compute)
     uninterrupted = _resume_job.run()
     for field in ("loss", "grad_norm", "final_params", "final_loss", "diverged_at"):
         np.testing.assert_array_equal(getattr(resumed, field), getattr(uninterrupted, field))

@@ -6,10 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from jax.sharding import PartitionSpec
 
 import jaxdescent as jd
-from jaxdescent import _sharding, _sweep
+from jaxdescent import _execute
 
 FIELDS = ("loss", "grad_norm", "final_params", "final_loss", "diverged_at")
 
@@ -24,28 +23,15 @@ def _sweep_16(**kw):
     return jd.sweep(rosenbrock, jd.adam, starts=starts, steps=10, learning_rate=lrs, **kw)
 
 
-def test_the_mesh_spans_every_device_on_one_axis() -> None:
+def test_devices_are_every_local_device_or_one_for_a_small_sweep() -> None:
     assert jax.device_count() == 4  # set by conftest.py
-    big = _sharding.SPLIT_WORTH
-    devices = _sharding.config_devices(1000, big)
-    assert devices == jax.devices()
-    assert _sharding.config_devices(3, big) == jax.devices()[:3]  # no padding for a small sweep
-    mesh = _sharding.config_mesh(devices)
-    assert mesh.axis_names == ("configs",)
-    assert mesh.devices.size == 4
-    split = _sharding.placement(devices, PartitionSpec(_sharding.AXIS))
-    assert split.spec == PartitionSpec("configs")
-    assert split.mesh == mesh
-    assert _sharding.placement(devices[:1], PartitionSpec("configs")) is None  # jit places it
-    assert _sharding.granularity(devices) == 4
-    assert _sharding.round_up(5, 4) == 8
-
-
-def test_a_sweep_too_small_to_gain_runs_on_one_device_unless_told() -> None:
-    small = _sharding.SPLIT_WORTH - 1
-    assert _sharding.config_devices(1000, small) == jax.devices()[:1]
+    big = _execute.SPLIT_WORTH
+    assert _execute.choose_devices(1000, big) == jax.devices()
+    assert _execute.choose_devices(3, big) == jax.devices()[:3]  # no padding for a small sweep
+    assert _execute.choose_devices(1000, big - 1) == jax.devices()[:1]
     chosen = jax.devices()[1:3]
-    assert _sharding.config_devices(1000, small, chosen) == chosen
+    assert _execute.choose_devices(1000, big - 1, chosen) == chosen
+    assert _execute.round_up(5, 4) == 8
 
 
 def test_devices_must_be_jax_devices() -> None:
@@ -56,18 +42,16 @@ def test_devices_must_be_jax_devices() -> None:
 
 
 def _spy_on_the_kernel(monkeypatch) -> list:
-    """The sharding of every loss the kernel returns (outside tracing)."""
+    """The sharding of every final loss the kernel returns."""
     seen = []
-    kernel = _sweep._kernel
+    kernel = _execute.kernel
 
     def spy(*args, **kw):
         out = kernel(*args, **kw)
-        loss = out["final_loss"]
-        if not isinstance(loss, jax.core.Tracer):
-            seen.append(loss.sharding)
+        seen.append(out["final_loss"].sharding)
         return out
 
-    monkeypatch.setattr(_sweep, "_kernel", spy)
+    monkeypatch.setattr(_execute, "kernel", spy)
     return seen
 
 
@@ -88,21 +72,6 @@ def test_by_default_a_small_sweep_stays_on_one_device_and_a_large_one_splits(mon
     seen = _spy_on_the_kernel(monkeypatch)
     _sweep_16()  # 16 runs x 10 steps x 2 parameters: far below SPLIT_WORTH
     lrs = np.geomspace(1e-3, 1e-1, 16)
-    steps = _sharding.SPLIT_WORTH // (16 * 2)  # 16 runs x steps x 2 parameters = SPLIT_WORTH
+    steps = _execute.SPLIT_WORTH // (16 * 2)  # 16 runs x steps x 2 parameters = SPLIT_WORTH
     jd.sweep(rosenbrock, jd.sgd, x0=jnp.array([-1.2, 1.0]), steps=steps, learning_rate=lrs)
     assert [len(s.device_set) for s in seen] == [1, 4]
-
-
-def test_what_every_run_reads_is_placed_on_every_device_once() -> None:
-    devices = jax.devices()
-    tree = (np.array([1.0, 2.0, 3.0], np.float32), {"b1": np.float32(0.9)}, None)
-    first = _sharding.replicate(tree, devices)
-    again = _sharding.replicate((tree[0].copy(), {"b1": np.float32(0.9)}, None), devices)
-    assert first[0] is again[0]
-    assert first[1]["b1"] is again[1]["b1"]
-    assert first[0].sharding.is_fully_replicated
-    assert first[0].sharding.device_set == set(devices)
-    np.testing.assert_array_equal(first[0], tree[0])
-    other = _sharding.replicate((np.array([1.0, 2.0, 4.0], np.float32),), devices)
-    np.testing.assert_array_equal(other[0], [1.0, 2.0, 4.0])
-    assert _sharding.replicate(tree, devices[:1]) is tree  # jit places host arrays itself there

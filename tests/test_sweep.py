@@ -11,7 +11,7 @@ import optax
 import pytest
 
 import jaxdescent as jd
-from jaxdescent import _sweep
+from jaxdescent import _execute
 from jaxdescent._progress import Progress
 
 
@@ -130,10 +130,10 @@ def test_sweep_over_seeds_equals_separate_minibatch_runs() -> None:
 
 def test_new_values_never_recompile() -> None:
     x0 = jnp.array([1.0, -1.0], jnp.float32)
-    before = _sweep._kernel._cache_size()
+    before = _execute.kernel._cache_size()
     jd.sweep(quadratic, jd.sgd, x0=x0, steps=5, learning_rate=[0.1, 0.2, 0.3, 0.4], momentum=0.5)
     jd.sweep(quadratic, jd.sgd, x0=x0, steps=5, learning_rate=[0.3, 0.01, 0.02, 0.05], momentum=0.7)
-    assert _sweep._kernel._cache_size() == before + 1
+    assert _execute.kernel._cache_size() == before + 1
     # Nine configurations in chunks of four (the last padded) reuse that same program.
     res = jd.sweep(
         quadratic,
@@ -145,7 +145,7 @@ def test_new_values_never_recompile() -> None:
         chunk_size=4,
     )
     assert res.shape == (9,)
-    assert _sweep._kernel._cache_size() == before + 1
+    assert _execute.kernel._cache_size() == before + 1
 
 
 def test_chunks_and_memory_budget_equal_one_call(tmp_path) -> None:
@@ -187,23 +187,21 @@ def test_diverged_runs_are_frozen_flagged_and_never_best() -> None:
     assert "1 diverged" in res.summary()
 
 
-def test_a_one_chunk_sweep_copies_each_field_to_the_host_when_first_read(tmp_path) -> None:
+def test_a_one_chunk_sweep_leaves_its_fields_on_the_device(tmp_path) -> None:
     x0 = jnp.array([1.0, -1.0], jnp.float32)
     kw = dict(x0=x0, steps=20, record_params=True, tolerance=1.0, learning_rate=[0.01, 0.1, 10.0])
-    lazy = jd.sweep(quadratic, jd.sgd, **kw)
-    pending = lambda name: type(object.__getattribute__(lazy, name)).__name__  # noqa: E731
-    assert pending("loss") == pending("final_loss") == pending("diverged") == "Deferred"
-    assert lazy.final_loss.shape == (3,)
-    assert pending("final_loss") == "ndarray"
-    assert pending("loss") == "Deferred"  # reading the final loss did not copy every record
-    # Saved as it runs, the same sweep takes the host path: the same program, so equal bits.
-    eager = jd.sweep(quadratic, jd.sgd, save_to=tmp_path, **kw)
-    assert type(object.__getattribute__(eager, "loss")).__name__ == "ndarray"
+    on_device = jd.sweep(quadratic, jd.sgd, **kw)
     for field in (*FIELDS, "diverged", "steps_to_tolerance"):
-        got, want = getattr(lazy, field), getattr(eager, field)
-        assert type(got) is np.ndarray
-        np.testing.assert_array_equal(got, want)
-    assert lazy.diverged.tolist() == [False, False, True]  # w <- -29 w overflows float32
+        for leaf in jax.tree_util.tree_leaves(getattr(on_device, field)):
+            assert isinstance(leaf, jax.Array), field
+    assert on_device.loss.shape == (3, 21)  # shaped as the user sees it: (*dims, records)
+    # Saved as it runs, the same sweep fills NumPy arrays: the same program, so equal bits.
+    saved = jd.sweep(quadratic, jd.sgd, save_to=tmp_path, **kw)
+    for field in (*FIELDS, "diverged", "steps_to_tolerance"):
+        got, want = getattr(on_device, field), getattr(saved, field)
+        assert all(type(x) is np.ndarray for x in jax.tree_util.tree_leaves(want))
+        jax.tree_util.tree_map(np.testing.assert_array_equal, got, want)
+    assert on_device.diverged.tolist() == [False, False, True]  # w <- -29 w overflows float32
 
 
 def test_steps_to_tolerance_against_the_closed_form() -> None:
@@ -340,10 +338,10 @@ def test_bad_input_is_refused_before_compute(case: str) -> None:
     kw |= {"learning_rate": [0.1], **overrides}
     kw = {k: v for k, v in kw.items() if v is not DROP}
     fn, factory = kw.pop("fn"), kw.pop("optimizer_factory")
-    before = _sweep._kernel._cache_size()
+    before = _execute.kernel._cache_size()
     with pytest.raises(error, match=message):
         jd.sweep(fn, factory, **kw)
-    assert _sweep._kernel._cache_size() == before
+    assert _execute.kernel._cache_size() == before
 
 
 def test_a_repeated_sweep_still_checks_what_is_new() -> None:

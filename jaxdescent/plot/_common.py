@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from jaxdescent._descent import Trajectory
+from jaxdescent._minimize import Trajectory
 
 
 class Path(NamedTuple):

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
 from jaxdescent._checks import is_python_number
-from jaxdescent._descent import Trajectory
+from jaxdescent._minimize import Trajectory
 from jaxdescent.plot._common import (
     default_dtype,
     grid_values,
