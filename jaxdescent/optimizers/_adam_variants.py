@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative, check_range
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import AdamState, adam_moments
 
 
@@ -23,7 +23,6 @@ class AmsgradState(NamedTuple):
     nu_max: Any
 
 
-@optimizer
 def amsgrad(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -72,29 +71,33 @@ def amsgrad(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-
-    def init(params):
-        zeros = _tree.zeros_like(params)
-        return AmsgradState(
-            jnp.zeros([], jnp.int32), _tree.zeros_like(params, mu_dtype), zeros, zeros
-        )
-
-    def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        m = _tree.ema(grads, state.mu, b1)
-        v = _tree.ema(grads, state.nu, b2, order=2)
-        m_hat = _tree.bias_corrected(m, b1, t) if bias_correction_mu else m
-        v_hat = _tree.bias_corrected(v, b2, t) if bias_correction_nu else v
-        v_max = _tree.tree_map(jnp.maximum, state.nu_max, v_hat)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        direction = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_max)
-        new_state = AmsgradState(t, _tree.cast_like(m, state.mu), v, v_max)
-        return _tree.scale(direction, -alpha), new_state
-
-    return init, update
+    return transformation(
+        _amsgrad_init, _amsgrad_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
+        eps_root=eps_root, mu_dtype=mu_dtype, bias_correction_mu=bias_correction_mu,
+        bias_correction_nu=bias_correction_nu,
+    )  # fmt: skip
 
 
-@optimizer
+def _amsgrad_init(h, params):
+    zeros = _tree.zeros_like(params)
+    mu = _tree.zeros_like(params, h.mu_dtype)
+    return AmsgradState(count=jnp.zeros([], jnp.int32), mu=mu, nu=zeros, nu_max=zeros)
+
+
+def _amsgrad_update(h, grads, state, params=None, **extra_args):
+    eps, eps_root = h.eps, h.eps_root
+    t = optax.safe_increment(state.count)
+    m = _tree.ema(grads, state.mu, h.b1)
+    v = _tree.ema(grads, state.nu, h.b2, order=2)
+    m_hat = _tree.bias_corrected(m, h.b1, t) if h.bias_correction_mu else m
+    v_hat = _tree.bias_corrected(v, h.b2, t) if h.bias_correction_nu else v
+    v_max = _tree.tree_map(jnp.maximum, state.nu_max, v_hat)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    direction = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_max)
+    new_state = AmsgradState(t, _tree.cast_like(m, state.mu), v, v_max)
+    return _tree.scale(direction, -alpha), new_state
+
+
 def adamax(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-8):
     r"""AdaMax: Adam with the infinity norm of past gradients as denominator.
 
@@ -134,23 +137,24 @@ def adamax(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-8):
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps)
-
-    def init(params):
-        zeros = _tree.zeros_like(params)
-        return AdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
-
-    def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        m = _tree.ema(grads, state.mu, b1)
-        u = _tree.tree_map(lambda g, u: jnp.maximum(jnp.abs(g) + eps, b2 * u), grads, state.nu)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        direction = _tree.tree_map(lambda m, u: m / u, _tree.bias_corrected(m, b1, t), u)
-        return _tree.scale(direction, -alpha), AdamState(count=t, mu=m, nu=u)
-
-    return init, update
+    return transformation(_init, _adamax_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps)
 
 
-@optimizer
+def _init(h, params):
+    zeros = _tree.zeros_like(params)
+    return AdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
+
+
+def _adamax_update(h, grads, state, params=None, **extra_args):
+    eps, b2 = h.eps, h.b2
+    t = optax.safe_increment(state.count)
+    m = _tree.ema(grads, state.mu, h.b1)
+    u = _tree.tree_map(lambda g, u: jnp.maximum(jnp.abs(g) + eps, b2 * u), grads, state.nu)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    direction = _tree.tree_map(lambda m, u: m / u, _tree.bias_corrected(m, h.b1, t), u)
+    return _tree.scale(direction, -alpha), AdamState(count=t, mu=m, nu=u)
+
+
 def radam(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -203,22 +207,28 @@ def radam(
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
     check_range("threshold", threshold, 4.0)
+    return transformation(
+        _init, _radam_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
+        eps_root=eps_root, threshold=threshold, nesterov=nesterov,
+    )  # fmt: skip
 
-    def init(params):
-        zeros = _tree.zeros_like(params)
-        return AdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
 
-    def update(grads, state, params=None):
-        t, m, v, m_hat, v_hat = adam_moments(grads, state, b1, b2, nesterov)
-        rho_inf = 2.0 / (1.0 - b2) - 1.0
-        b2t = b2 ** t.astype(jnp.result_type(b2))
-        rho = rho_inf - 2 * t.astype(b2t.dtype) * b2t / (1 - b2t)
-        r = jnp.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-        adaptive = _tree.tree_map(
-            lambda m, v: r.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat
-        )
-        direction = _tree.where(rho >= threshold, adaptive, m_hat)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        return _tree.scale(direction, -alpha), AdamState(count=t, mu=m, nu=v)
+def _rectification(b2, t):
+    """RAdam's ``rho`` and ``r`` at step ``t``, in the precision of the hyperparameters."""
+    rho_inf = 2.0 / (1.0 - b2) - 1.0
+    b2t = b2 ** t.astype(jnp.result_type(b2))
+    rho = rho_inf - 2 * t.astype(b2t.dtype) * b2t / (1 - b2t)
+    r = jnp.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return rho, r
 
-    return init, update
+
+def _radam_update(h, grads, state, params=None, **extra_args):
+    eps, eps_root = h.eps, h.eps_root
+    t, m, v, m_hat, v_hat = adam_moments(grads, state, h.b1, h.b2, h.nesterov)
+    rho, r = _rectification(h.b2, t)
+    adaptive = _tree.tree_map(
+        lambda m, v: r.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat
+    )
+    direction = _tree.where(rho >= h.threshold, adaptive, m_hat)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    return _tree.scale(direction, -alpha), AdamState(count=t, mu=m, nu=v)
