@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 
 class AdabeliefState(NamedTuple):
@@ -21,7 +21,6 @@ class AdabeliefState(NamedTuple):
     nu: Any
 
 
-@optimizer
 def adabelief(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -76,29 +75,39 @@ def adabelief(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    return transformation(
+        _adabelief_init, _adabelief_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
+        eps_root=eps_root, nesterov=nesterov,
+    )  # fmt: skip
 
-    def init(params):
-        zeros = _tree.zeros_like(params)
-        return AdabeliefState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
 
-    def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        m = _tree.ema(grads, state.mu, b1)
-        surprise = _tree.tree_map(lambda g, m: g - m, grads, m)
-        s = _tree.tree_map(lambda s: s + eps_root, _tree.ema(surprise, state.nu, b2, order=2))
-        m_hat = _tree.bias_corrected(m, b1, t)
-        if nesterov:
-            m_hat = _tree.tree_map(
-                lambda m, g: b1 * m + (1 - b1) * g,
-                _tree.bias_corrected(m, b1, optax.safe_increment(t)),
-                _tree.bias_corrected(grads, b1, t),
-            )
-        s_hat = _tree.bias_corrected(s, b2, t)
-        d = _tree.tree_map(lambda m, s: m / (jnp.sqrt(s) + eps), m_hat, s_hat)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        return _tree.scale(d, -alpha), AdabeliefState(count=t, mu=m, nu=s)
+def _adabelief_init(h, params):
+    zeros = _tree.zeros_like(params)
+    return AdabeliefState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
 
-    return init, update
+
+def _adabelief_m_hat(h, grads, m, t):
+    """The bias-corrected mean ``m_hat``, or its Nesterov look-ahead when ``h.nesterov``."""
+    b1 = h.b1
+    if not h.nesterov:
+        return _tree.bias_corrected(m, b1, t)
+    return _tree.tree_map(
+        lambda m, g: b1 * m + (1 - b1) * g,
+        _tree.bias_corrected(m, b1, optax.safe_increment(t)),
+        _tree.bias_corrected(grads, b1, t),
+    )
+
+
+def _adabelief_update(h, grads, state, params=None, **extra_args):
+    eps, eps_root = h.eps, h.eps_root
+    t = optax.safe_increment(state.count)
+    m = _tree.ema(grads, state.mu, h.b1)
+    surprise = _tree.tree_map(lambda g, m: g - m, grads, m)
+    s = _tree.tree_map(lambda s: s + eps_root, _tree.ema(surprise, state.nu, h.b2, order=2))
+    m_hat, s_hat = _adabelief_m_hat(h, grads, m, t), _tree.bias_corrected(s, h.b2, t)
+    d = _tree.tree_map(lambda m, s: m / (jnp.sqrt(s) + eps), m_hat, s_hat)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    return _tree.scale(d, -alpha), AdabeliefState(count=t, mu=m, nu=s)
 
 
 class YogiState(NamedTuple):
@@ -113,7 +122,6 @@ YOGI_INITIAL_VALUE = 1e-6
 """Starting value of both of Yogi's moments (optax's, not exposed by ``optax.yogi``)."""
 
 
-@optimizer
 def yogi(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-3):
     r"""Yogi: Adam whose second moment moves additively, so it cannot blow up or vanish fast.
 
@@ -157,24 +165,26 @@ def yogi(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-3):
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps)
+    return transformation(
+        _yogi_init, _yogi_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps
+    )
 
-    def init(params):
-        start = _tree.full_like(params, YOGI_INITIAL_VALUE)
-        return YogiState(count=jnp.zeros([], jnp.int32), mu=start, nu=start)
 
-    def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        m = _tree.ema(grads, state.mu, b1)
-        v = _tree.tree_map(
-            lambda g, v: v - (1 - b2) * jnp.sign(v - g * g) * (g * g), grads, state.nu
-        )
-        m_hat = _tree.bias_corrected(m, b1, t)
-        v_hat = _tree.bias_corrected(v, b2, t)
-        d = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v) + eps), m_hat, v_hat)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        return _tree.scale(d, -alpha), YogiState(count=t, mu=m, nu=v)
+def _yogi_init(h, params):
+    start = _tree.full_like(params, YOGI_INITIAL_VALUE)
+    return YogiState(count=jnp.zeros([], jnp.int32), mu=start, nu=start)
 
-    return init, update
+
+def _yogi_update(h, grads, state, params=None, **extra_args):
+    b2, eps = h.b2, h.eps
+    t = optax.safe_increment(state.count)
+    m = _tree.ema(grads, state.mu, h.b1)
+    v = _tree.tree_map(lambda g, v: v - (1 - b2) * jnp.sign(v - g * g) * (g * g), grads, state.nu)
+    m_hat = _tree.bias_corrected(m, h.b1, t)
+    v_hat = _tree.bias_corrected(v, b2, t)
+    d = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v) + eps), m_hat, v_hat)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    return _tree.scale(d, -alpha), YogiState(count=t, mu=m, nu=v)
 
 
 class AdanState(NamedTuple):
@@ -187,7 +197,6 @@ class AdanState(NamedTuple):
     previous_grad: Any
 
 
-@optimizer
 def adan(
     learning_rate: Any,
     b1: Any = 0.98,
@@ -253,36 +262,52 @@ def adan(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(b1=b1, b2=b2, b3=b3)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    return transformation(
+        _adan_init, _adan_update, learning_rate=learning_rate, b1=b1, b2=b2, b3=b3, eps=eps,
+        eps_root=eps_root, weight_decay=weight_decay, mask=mask,
+    )  # fmt: skip
 
-    def init(params):
-        zeros = _tree.zeros_like(params)
-        return AdanState(jnp.zeros([], jnp.int32), zeros, zeros, zeros, zeros)
 
-    def update(grads, state, params=None):
-        delta = _tree.tree_map(
-            lambda g, p: jnp.where(state.count == 0, jnp.zeros_like(g), g - p),
-            grads,
-            state.previous_grad,
-        )
-        t = optax.safe_increment(state.count)
-        m = _tree.ema(grads, state.m, b1)
-        v = _tree.ema(delta, state.v, b2)
-        n = _tree.ema(_tree.tree_map(lambda g, d: g + b2 * d, grads, delta), state.n, b3, order=2)
-        m_hat, v_hat, n_hat = (_tree.bias_corrected(*x, t) for x in ((m, b1), (v, b2), (n, b3)))
-        d = _tree.tree_map(
-            lambda m, v, n: (m + b2 * v) / (jnp.sqrt(n + eps_root) + eps), m_hat, v_hat, n_hat
-        )
-        dtype = _tree.working_dtype(grads)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, dtype)
-        lam = _tree.learning_rate_at(weight_decay, state.count, dtype)
-        _tree.require_params(params, "adan's weight decay")
-        step = _tree.masked_map(
-            lambda s, d, w: -alpha * (d + lam * w) / (1 + alpha * lam),
-            mask,
-            _tree.scale(d, -alpha),
-            d,
-            params,
-        )
-        return step, AdanState(t, m, v, n, grads)
+def _adan_init(h, params):
+    zeros = _tree.zeros_like(params)
+    return AdanState(jnp.zeros([], jnp.int32), zeros, zeros, zeros, zeros)
 
-    return init, update
+
+def _adan_moments(h, grads, state):
+    """Adan's ``m``, ``v`` and ``n`` after this step (``delta`` is 0 at the first step)."""
+    b2 = h.b2
+    delta = _tree.tree_map(
+        lambda g, p: jnp.where(state.count == 0, jnp.zeros_like(g), g - p),
+        grads,
+        state.previous_grad,
+    )
+    m = _tree.ema(grads, state.m, h.b1)
+    v = _tree.ema(delta, state.v, b2)
+    n = _tree.ema(_tree.tree_map(lambda g, d: g + b2 * d, grads, delta), state.n, h.b3, order=2)
+    return m, v, n
+
+
+def _adan_direction(h, m, v, n, t):
+    """``d = (m_hat + b2 v_hat) / (sqrt(n_hat + eps_root) + eps)``, each hat bias-corrected."""
+    b2, eps, eps_root = h.b2, h.eps, h.eps_root
+    m_hat, v_hat, n_hat = (_tree.bias_corrected(*x, t) for x in ((m, h.b1), (v, b2), (n, h.b3)))
+    return _tree.tree_map(
+        lambda m, v, n: (m + b2 * v) / (jnp.sqrt(n + eps_root) + eps), m_hat, v_hat, n_hat
+    )
+
+
+def _adan_update(h, grads, state, params=None, **extra_args):
+    _tree.require_params(params, "adan's weight decay")
+    t = optax.safe_increment(state.count)
+    m, v, n = _adan_moments(h, grads, state)
+    d = _adan_direction(h, m, v, n, t)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    lam = _tree.learning_rate_at(h.weight_decay, state.count)
+    step = _tree.masked_map(
+        lambda s, d, w: -alpha * (d + lam * w) / (1 + alpha * lam),
+        h.mask,
+        _tree.scale(d, -alpha),
+        d,
+        params,
+    )
+    return step, AdanState(t, m, v, n, grads)
