@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 
 class LambState(NamedTuple):
@@ -28,7 +28,6 @@ def _trust_ratio(w: jax.Array, r: jax.Array) -> jax.Array:
     return jnp.where((w_norm == 0) | (r_norm == 0), jnp.ones_like(ratio), ratio)
 
 
-@optimizer
 def lamb(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -83,25 +82,29 @@ def lamb(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    return transformation(
+        _lamb_init, _lamb_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
+        eps_root=eps_root, weight_decay=weight_decay, mask=mask,
+    )  # fmt: skip
 
-    def init(params):
-        zeros = _tree.zeros_like(params)
-        return LambState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
 
-    def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        m = _tree.ema(grads, state.mu, b1)
-        v = _tree.ema(grads, state.nu, b2, order=2)
-        m_hat, v_hat = _tree.bias_corrected(m, b1, t), _tree.bias_corrected(v, b2, t)
-        r = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
-        dtype = _tree.working_dtype(grads)
-        lam = _tree.learning_rate_at(weight_decay, state.count, dtype)
-        r = _tree.with_weight_decay(r, params, lam, mask, who="lamb")
-        r = _tree.tree_map(lambda r, w: r * _trust_ratio(w, r), r, params)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, dtype)
-        return _tree.scale(r, -alpha), LambState(count=t, mu=m, nu=v)
+def _lamb_init(h, params):
+    zeros = _tree.zeros_like(params)
+    return LambState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
 
-    return init, update
+
+def _lamb_update(h, grads, state, params=None, **extra_args):
+    eps, eps_root = h.eps, h.eps_root
+    t = optax.safe_increment(state.count)
+    m = _tree.ema(grads, state.mu, h.b1)
+    v = _tree.ema(grads, state.nu, h.b2, order=2)
+    m_hat, v_hat = _tree.bias_corrected(m, h.b1, t), _tree.bias_corrected(v, h.b2, t)
+    r = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
+    lam = _tree.learning_rate_at(h.weight_decay, state.count)
+    r = _tree.with_weight_decay(r, params, lam, h.mask, who="lamb")
+    r = _tree.tree_map(lambda r, w: r * _trust_ratio(w, r), r, params)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    return _tree.scale(r, -alpha), LambState(count=t, mu=m, nu=v)
 
 
 class NovogradState(NamedTuple):
@@ -112,7 +115,6 @@ class NovogradState(NamedTuple):
     nu: Any
 
 
-@optimizer
 def novograd(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -169,38 +171,51 @@ def novograd(
         )
     check_nonnegative(weight_decay=weight_decay, eps=eps, eps_root=eps_root)
     check_decay(b1=b1, b2=b2)
+    return transformation(
+        _novograd_init, _novograd_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
+        eps_root=eps_root, weight_decay=weight_decay,
+    )  # fmt: skip
 
-    def init(params):
-        nu = _tree.tree_map(lambda w: jnp.zeros([], w.dtype), params)
-        return NovogradState(count=jnp.zeros([], jnp.int32), mu=_tree.zeros_like(params), nu=nu)
 
-    def update(grads, state, params=None):
-        _tree.require_params(params, "novograd")
-        t = optax.safe_increment(state.count)
+def _novograd_init(h, params):
+    nu = _tree.tree_map(lambda w: jnp.zeros([], w.dtype), params)
+    return NovogradState(count=jnp.zeros([], jnp.int32), mu=_tree.zeros_like(params), nu=nu)
 
-        def square_norm(g):
-            return jnp.linalg.norm(g) ** 2
 
-        def direction(g, w, v):
-            return g / (jnp.sqrt(v + eps_root) + eps) + weight_decay * w
+def _square_norm(g):
+    return jnp.linalg.norm(g) ** 2
 
-        def first_v(grads, v):
-            return _tree.tree_map(lambda g, v: square_norm(g).astype(v.dtype), grads, v)
 
-        def next_v(grads, v):
-            return _tree.ema(_tree.tree_map(square_norm, grads), v, b2)
+def _novograd_direction(h, grads, params, v):
+    """``g / (sqrt(v + eps_root) + eps) + lambda w``, leafwise."""
+    eps, eps_root, lam = h.eps, h.eps_root, h.weight_decay
+    return _tree.tree_map(
+        lambda g, w, v: g / (jnp.sqrt(v + eps_root) + eps) + lam * w, grads, params, v
+    )
 
-        def first_m(grads, params, m, v):
-            return _tree.tree_map(direction, grads, params, v)
 
-        def next_m(grads, params, m, v):
-            u = _tree.tree_map(direction, grads, params, v)
-            return _tree.tree_map(lambda m, u: b1 * m + u, m, u)
+def _novograd_first_v(h, grads, v):
+    return _tree.tree_map(lambda g, v: _square_norm(g).astype(v.dtype), grads, v)
 
-        # lax.cond (a select under vmap), as in optax: XLA then compiles the same fusions.
-        v = jax.lax.cond(t == 1, first_v, next_v, grads, state.nu)
-        m = jax.lax.cond(t == 1, first_m, next_m, grads, params, state.mu, v)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        return _tree.scale(m, -alpha), NovogradState(count=t, mu=m, nu=v)
 
-    return init, update
+def _novograd_next_v(h, grads, v):
+    return _tree.ema(_tree.tree_map(_square_norm, grads), v, h.b2)
+
+
+def _novograd_first_m(h, grads, params, m, v):
+    return _novograd_direction(h, grads, params, v)
+
+
+def _novograd_next_m(h, grads, params, m, v):
+    b1 = h.b1
+    return _tree.tree_map(lambda m, u: b1 * m + u, m, _novograd_direction(h, grads, params, v))
+
+
+def _novograd_update(h, grads, state, params=None, **extra_args):
+    _tree.require_params(params, "novograd")
+    t = optax.safe_increment(state.count)
+    # lax.cond (a select under vmap), as in optax: XLA then compiles the same fusions.
+    v = jax.lax.cond(t == 1, _novograd_first_v, _novograd_next_v, h, grads, state.nu)
+    m = jax.lax.cond(t == 1, _novograd_first_m, _novograd_next_m, h, grads, params, state.mu, v)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    return _tree.scale(m, -alpha), NovogradState(count=t, mu=m, nu=v)
