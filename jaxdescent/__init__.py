@@ -3,9 +3,8 @@
 from jaxdescent import datasets, landscapes, optimizers, plot
 from jaxdescent._cache import disable_compilation_cache, enable_compilation_cache
 from jaxdescent._compare import Comparison, compare_with_optax
-from jaxdescent._minimize import Trajectory
 from jaxdescent._lr_find import LRFindResult, lr_find
-from jaxdescent._minimize import minimize
+from jaxdescent._minimize import Trajectory, minimize
 from jaxdescent._results import SweepResult
 from jaxdescent._sweep import sweep
 from jaxdescent.optimizers import *  # noqa: F403 (the optimizers, listed once, in optimizers.__all__)

@@ -9,8 +9,7 @@ import numpy as np
 import optax
 
 from jaxdescent import optimizers
-from jaxdescent._minimize import Trajectory
-from jaxdescent._minimize import minimize
+from jaxdescent._minimize import Trajectory, minimize
 
 
 class Comparison(NamedTuple):

@@ -46,8 +46,14 @@ SPLIT_WORTH = 2**18
 def _one_run(fn: Static, factory: Static, settings, config: DescentConfig, run, shared) -> Descent:
     """One run's descent: its optimizer built from its values, every number weakly typed."""
     starts = shared["starts"]
-    x0 = starts if run["start"] is None else jax.tree_util.tree_map(lambda s: s[run["start"]], starts)
-    values = {k: weakly_typed(jnp.asarray(v)) for k, v in {**shared["fixed"], **run["values"]}.items()}
+    x0 = (
+        starts
+        if run["start"] is None
+        else jax.tree_util.tree_map(lambda s: s[run["start"]], starts)
+    )
+    values = {
+        k: weakly_typed(jnp.asarray(v)) for k, v in {**shared["fixed"], **run["values"]}.items()
+    }
     optimizer = factory.value(**{name: s.value for name, s in settings}, **values)
     key = None if run["seed"] is None else jax.random.key(run["seed"])
     return run_descent(fn.value, x0, optimizer, config, shared["args"], shared["data"], key)
@@ -178,7 +184,9 @@ def _place(plan: Plan, runs: dict, shared: dict) -> tuple[dict, dict]:
 def _compute(kernel: Callable, grid, shared: dict, plan: Plan, lo: int, count: int) -> dict:
     """This process's share of the runs ``[lo, lo + count)`` (padded by repeating the last)."""
     flat = np.minimum(np.arange(lo, lo + count), grid.size - 1)
-    mine = flat[jax.process_index() * (count // jax.process_count()) :][: count // jax.process_count()]
+    mine = flat[jax.process_index() * (count // jax.process_count()) :][
+        : count // jax.process_count()
+    ]
     runs, shared = _place(plan, grid.runs(mine), shared)
     return kernel(runs, shared, mesh=plan.mesh, shape=(len(mine),))
 
@@ -207,7 +215,9 @@ def execute(kernel: Callable, grid, shared: dict, plan: Plan, store, progress) -
     bar.close()
     if treedef is None:  # every chunk was read back: the structure from the traced shapes
         runs = grid.runs(np.zeros(plan.share, np.int64))
-        out = jax.eval_shape(functools.partial(kernel, mesh=None, shape=(plan.share,)), runs, shared)
+        out = jax.eval_shape(
+            functools.partial(kernel, mesh=None, shape=(plan.share,)), runs, shared
+        )
         treedef = jax.tree_util.tree_structure(out)
     on_dims = [x.reshape(grid.shape + x.shape[1:]) for x in host or []]
     return jax.tree_util.tree_unflatten(treedef, on_dims)

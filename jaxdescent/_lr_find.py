@@ -18,8 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdescent._checks import is_python_number
-from jaxdescent._minimize import Trajectory
-from jaxdescent._minimize import minimize
+from jaxdescent._minimize import Trajectory, minimize
 from jaxdescent._sweep import sweep
 
 PyTree = Any

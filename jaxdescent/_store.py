@@ -70,28 +70,38 @@ def identity(kernel: Any, grid: Any, shared: dict[str, Any], chunk: int) -> dict
     t0 = jnp.zeros([], jnp.int32)
 
     def objective(params, args, data):
-        return jax.value_and_grad(lambda p: _objective(fn.value, config, args, data, key, p, t0)[0])(params)
+        return jax.value_and_grad(
+            lambda p: _objective(fn.value, config, args, data, key, p, t0)[0]
+        )(params)
 
     def optimizer(values, params):
         values = {k: weakly_typed(v) for k, v in values.items()}
         opt = factory.value(**{k: s.value for k, s in settings}, **values)
         state = opt.init(params)
         value_fn = lambda p: jnp.zeros([], jax.tree_util.tree_leaves(p)[0].dtype)  # noqa: E731
-        return opt.update(params, state, params, value=value_fn(params), grad=params, value_fn=value_fn)
+        return opt.update(
+            params, state, params, value=value_fn(params), grad=params, value_fn=value_fn
+        )
 
     values = {**shared["fixed"], **grid.runs(np.zeros(1, np.int64))["values"]}
     values = {k: jnp.asarray(v).reshape(()) for k, v in values.items()}
     parts = {
         "objective": _digest_program("objective", objective, x0, shared["args"], shared["data"]),
         "optimizer": _digest_program("optimizer", optimizer, values, x0),
-        "evaluate": "" if config.evaluate is None else _digest_program("evaluate", config.evaluate, x0),
+        "evaluate": ""
+        if config.evaluate is None
+        else _digest_program("evaluate", config.evaluate, x0),
         "values": _digest_arrays((grid.coords, grid.fixed, sorted(grid.along.items()))),
         "starts": _digest_arrays(grid.starts),
         "args": _digest_arrays(shared["args"]),
         "data": _digest_arrays(shared["data"]),
     }
     settings_text = repr(
-        {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "evaluate"}
+        {
+            f.name: getattr(config, f.name)
+            for f in dataclasses.fields(config)
+            if f.name != "evaluate"
+        }
     ) + repr((grid.dims, shared["tolerance"], chunk))
     parts["settings"] = hashlib.sha256(settings_text.encode()).hexdigest()
     return parts

@@ -58,9 +58,10 @@ def test_updates_and_state_keep_each_leafs_dtype(case: Case) -> None:
     opt = case.ours(**case.kwargs[0])
     grads = jax.tree_util.tree_map(lambda p: p - 0.25, params)
     extra = {"value": jnp.asarray(1.5, jnp.float32)} if case.needs_value else {}
-    for run in (lambda o: o.update(grads, o.init(params), params, **extra), jax.jit(
-        lambda o: o.update(grads, o.init(params), params, **extra)
-    )):
+    for run in (
+        lambda o: o.update(grads, o.init(params), params, **extra),
+        jax.jit(lambda o: o.update(grads, o.init(params), params, **extra)),
+    ):
         updates, state = run(opt)
         assert jax.tree_util.tree_map(lambda u: u.dtype, updates) == {
             k: v.dtype for k, v in params.items()

@@ -125,7 +125,9 @@ def _adamw_update(h, grads, state, params=None, **extra_args):
     t, m, v, m_hat, v_hat = adam_moments(grads, state, h.b1, h.b2, h.nesterov)
     alpha = _tree.learning_rate_at(h.learning_rate, state.count)
     lam = _tree.learning_rate_at(h.weight_decay, state.count)
-    direction = _tree.with_weight_decay(_direction(h, m_hat, v_hat), params, lam, h.mask, who="adamw")
+    direction = _tree.with_weight_decay(
+        _direction(h, m_hat, v_hat), params, lam, h.mask, who="adamw"
+    )
     return _tree.scale(direction, -alpha), AdamState(t, _tree.cast_like(m, state.mu), v)
 
 
@@ -185,7 +187,8 @@ def adamw(
     check_nonnegative(eps=eps, eps_root=eps_root)
     return transformation(
         _init, _adamw_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
-        eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov, weight_decay=weight_decay, mask=mask,
+        eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov, weight_decay=weight_decay,
+        mask=mask,
     )  # fmt: skip
 
 
