@@ -35,23 +35,28 @@ from jax._src.lax.lax import _convert_element_type  # the one way to mark a trac
 
 
 def is_numeric(value: Any) -> bool:
-    """A real or complex float, or an array of numbers: what becomes a traced leaf.
+    """A real or complex float, or an array of numbers or PRNG keys: what becomes a traced leaf.
 
     Python ints and bools stay static (they may size arrays or choose a branch).
     """
     if isinstance(value, float | complex):
         return True
     if isinstance(value, np.ndarray | np.generic | jax.Array):
-        return value.dtype.kind in "iufc"
+        return _is_key(value) or value.dtype.kind in "iufc"
     return False
+
+
+def _is_key(value: Any) -> bool:
+    """A typed PRNG key array (its dtype has no ``kind`` and it has no weak form)."""
+    return jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key)
 
 
 def weakly_typed(value: Any) -> Any:
     """``value`` as a weakly typed JAX value, as a Python number is under ``jit``.
 
-    Python numbers (already weak) and weakly typed arrays are returned as they are.
+    Python numbers (already weak), weakly typed arrays and PRNG keys are returned as they are.
     """
-    if not isinstance(value, np.ndarray | np.generic | jax.Array):
+    if not isinstance(value, np.ndarray | np.generic | jax.Array) or _is_key(value):
         return value
     if getattr(getattr(value, "aval", None), "weak_type", False):
         return value
