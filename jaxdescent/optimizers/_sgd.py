@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 
 class SgdState(NamedTuple):
@@ -20,7 +20,6 @@ class SgdState(NamedTuple):
     velocity: Any
 
 
-@optimizer
 def sgd(
     learning_rate: Any,
     momentum: Any = None,
@@ -72,23 +71,28 @@ def sgd(
     """
     check_learning_rate(learning_rate)
     check_decay(momentum=momentum)
-
-    def init(params):
-        velocity = None if momentum is None else _tree.zeros_like(params, accumulator_dtype)
-        return SgdState(count=jnp.zeros([], jnp.int32), velocity=velocity)
-
-    def update(grads, state, params=None):
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        if momentum is None:
-            return _tree.scale(grads, -alpha), SgdState(optax.safe_increment(state.count), None)
-        v = _tree.tree_map(lambda v, g: momentum * v + g, state.velocity, grads)
-        step = _tree.tree_map(lambda v, g: momentum * v + g, v, grads) if nesterov else v
-        return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), v)
-
-    return init, update
+    return transformation(
+        _sgd_init, _sgd_update, learning_rate=learning_rate, momentum=momentum,
+        nesterov=nesterov, accumulator_dtype=accumulator_dtype,
+    )  # fmt: skip
 
 
-@optimizer
+def _sgd_init(h, params):
+    velocity = None if h.momentum is None else _tree.zeros_like(params, h.accumulator_dtype)
+    return SgdState(count=jnp.zeros([], jnp.int32), velocity=velocity)
+
+
+def _sgd_update(h, grads, state, params=None, **extra_args):
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    if h.momentum is None:
+        return _tree.scale(grads, -alpha), SgdState(optax.safe_increment(state.count), None)
+    beta = h.momentum
+    v = _tree.tree_map(lambda v, g: beta * v + g, state.velocity, grads)
+    step = _tree.tree_map(lambda v, g: beta * v + g, v, grads) if h.nesterov else v
+    v = _tree.cast_like(v, state.velocity)  # accumulator_dtype, as optax's trace stores it
+    return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), v)
+
+
 def sign_sgd(learning_rate: Any):
     r"""Sign descent: step by the sign of each gradient entry, ignoring its size.
 
@@ -120,16 +124,17 @@ def sign_sgd(learning_rate: Any):
     Matches ``optax.sign_sgd``; PyTorch has no sign descent optimizer.
     """
     check_learning_rate(learning_rate)
+    return transformation(_sign_sgd_init, _sign_sgd_update, learning_rate=learning_rate)
 
-    def init(params):
-        return SgdState(count=jnp.zeros([], jnp.int32), velocity=None)
 
-    def update(grads, state, params=None):
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        step = _tree.tree_map(jnp.sign, grads)
-        return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), None)
+def _sign_sgd_init(h, params):
+    return SgdState(count=jnp.zeros([], jnp.int32), velocity=None)
 
-    return init, update
+
+def _sign_sgd_update(h, grads, state, params=None, **extra_args):
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    step = _tree.tree_map(jnp.sign, grads)
+    return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), None)
 
 
 class NoisySgdState(NamedTuple):
@@ -146,7 +151,6 @@ def _as_key(key: Any) -> jax.Array:
     return jax.random.key(key)
 
 
-@optimizer
 def noisy_sgd(
     learning_rate: Any,
     eta: Any = 0.01,
@@ -196,19 +200,22 @@ def noisy_sgd(
     check_nonnegative(eta=eta, gamma=gamma)
     if seed is not None and key is not None:
         raise ValueError(f"give `key` or its deprecated synonym `seed`, not both; got {seed=}")
+    return transformation(
+        _noisy_sgd_init, _noisy_sgd_update, learning_rate=learning_rate, eta=eta, gamma=gamma,
+        key=key, seed=seed,
+    )  # fmt: skip
 
-    def init(params):
-        seed_or_key = key if key is not None else (seed if seed is not None else 0)
-        return NoisySgdState(count=jnp.zeros([], jnp.int32), rng_key=_as_key(seed_or_key))
 
-    def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        dtype = _tree.working_dtype(grads)
-        sigma = jnp.sqrt(eta / t.astype(jnp.result_type(eta, gamma)) ** gamma).astype(dtype)
-        rng_key, sample_key = jax.random.split(state.rng_key)
-        n = optax.tree.random_like(sample_key, grads, jax.random.normal)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, dtype)
-        noisy = _tree.tree_map(lambda g, n: g + sigma * n, grads, n)
-        return _tree.scale(noisy, -alpha), NoisySgdState(count=t, rng_key=rng_key)
+def _noisy_sgd_init(h, params):
+    seed_or_key = h.key if h.key is not None else (h.seed if h.seed is not None else 0)
+    return NoisySgdState(count=jnp.zeros([], jnp.int32), rng_key=_as_key(seed_or_key))
 
-    return init, update
+
+def _noisy_sgd_update(h, grads, state, params=None, **extra_args):
+    t = optax.safe_increment(state.count)
+    sigma = jnp.sqrt(h.eta / t.astype(jnp.result_type(h.eta, h.gamma)) ** h.gamma)
+    rng_key, sample_key = jax.random.split(state.rng_key)
+    n = optax.tree.random_like(sample_key, grads, jax.random.normal)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    noisy = _tree.tree_map(lambda g, n: g + jnp.asarray(sigma, g.dtype) * n, grads, n)
+    return _tree.scale(noisy, -alpha), NoisySgdState(count=t, rng_key=rng_key)
