@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 
 class RmspropState(NamedTuple):
@@ -22,7 +22,6 @@ class RmspropState(NamedTuple):
     velocity: Any
 
 
-@optimizer
 def rmsprop(
     learning_rate: Any,
     decay: Any = 0.9,
@@ -86,37 +85,51 @@ def rmsprop(
     check_learning_rate(learning_rate)
     check_decay(decay=decay, momentum=momentum)
     check_nonnegative(eps=eps, initial_scale=initial_scale)
+    return transformation(
+        _rmsprop_init, _rmsprop_update, learning_rate=learning_rate, decay=decay, eps=eps,
+        initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt, centered=centered,
+        momentum=momentum, nesterov=nesterov, bias_correction=bias_correction,
+    )  # fmt: skip
 
-    def init(params):
-        return RmspropState(
-            count=jnp.zeros([], jnp.int32),
-            nu=_tree.full_like(params, initial_scale),
-            mu=_tree.zeros_like(params) if centered else None,
-            velocity=None if momentum is None else _tree.zeros_like(params),
-        )
 
-    def update(grads, state, params=None):
-        t = optax.safe_increment(state.count)
-        v = _tree.ema(grads, state.nu, decay, order=2)
-        m = _tree.ema(grads, state.mu, decay) if centered else None
-        v_hat = _tree.bias_corrected(v, decay, t) if bias_correction else v
-        s = v_hat
-        if centered:
-            m_hat = _tree.bias_corrected(m, decay, t) if bias_correction else m
-            s = _tree.tree_map(lambda v, m: v - m * m, v_hat, m_hat)
-        if eps_in_sqrt:
-            d = _tree.tree_map(lambda s, g: jax.lax.rsqrt(s + eps) * g, s, grads)
-        else:
-            d = _tree.tree_map(lambda s, g: 1 / (jnp.sqrt(s) + eps) * g, s, grads)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        step = _tree.scale(d, -alpha)
-        u = None
-        if momentum is not None:
-            u = _tree.tree_map(lambda d, u: d + momentum * u, step, state.velocity)
-            step = _tree.tree_map(lambda d, u: d + momentum * u, step, u) if nesterov else u
-        return step, RmspropState(count=t, nu=v, mu=m, velocity=u)
+def _rmsprop_init(h, params):
+    return RmspropState(
+        count=jnp.zeros([], jnp.int32),
+        nu=_tree.full_like(params, h.initial_scale),
+        mu=_tree.zeros_like(params) if h.centered else None,
+        velocity=None if h.momentum is None else _tree.zeros_like(params),
+    )
 
-    return init, update
+
+def _rmsprop_update(h, grads, state, params=None, **extra_args):
+    t = optax.safe_increment(state.count)
+    v = _tree.ema(grads, state.nu, h.decay, order=2)
+    m = _tree.ema(grads, state.mu, h.decay) if h.centered else None
+    d = _rmsprop_direction(h, grads, _rmsprop_variance(h, v, m, t))
+    step = _tree.scale(d, -_tree.learning_rate_at(h.learning_rate, state.count))
+    u = None
+    if h.momentum is not None:
+        beta = h.momentum
+        u = _tree.tree_map(lambda d, u: d + beta * u, step, state.velocity)
+        step = _tree.tree_map(lambda d, u: d + beta * u, step, u) if h.nesterov else u
+    return step, RmspropState(count=t, nu=v, mu=m, velocity=u)
+
+
+def _rmsprop_variance(h, v, m, t):
+    """RMSProp's ``s``: ``v`` (bias-corrected if asked), less ``m^2`` when centered."""
+    v_hat = _tree.bias_corrected(v, h.decay, t) if h.bias_correction else v
+    if not h.centered:
+        return v_hat
+    m_hat = _tree.bias_corrected(m, h.decay, t) if h.bias_correction else m
+    return _tree.tree_map(lambda v, m: v - m * m, v_hat, m_hat)
+
+
+def _rmsprop_direction(h, grads, s):
+    """RMSProp's ``d = g / sqrt(s + eps)`` (``eps_in_sqrt=False``: ``g / (sqrt(s) + eps)``)."""
+    eps = h.eps
+    if h.eps_in_sqrt:
+        return _tree.tree_map(lambda s, g: jax.lax.rsqrt(s + eps) * g, s, grads)
+    return _tree.tree_map(lambda s, g: 1 / (jnp.sqrt(s) + eps) * g, s, grads)
 
 
 class AdagradState(NamedTuple):
@@ -126,7 +139,6 @@ class AdagradState(NamedTuple):
     sum_of_squares: Any
 
 
-@optimizer
 def adagrad(learning_rate: Any, initial_accumulator_value: Any = 0.1, eps: Any = 1e-7):
     r"""AdaGrad: each coordinate's step shrinks with the sum of its squared gradients.
 
@@ -163,18 +175,23 @@ def adagrad(learning_rate: Any, initial_accumulator_value: Any = 0.1, eps: Any =
     """
     check_learning_rate(learning_rate)
     check_nonnegative(initial_accumulator_value=initial_accumulator_value, eps=eps)
+    return transformation(
+        _adagrad_init, _adagrad_update, learning_rate=learning_rate,
+        initial_accumulator_value=initial_accumulator_value, eps=eps,
+    )  # fmt: skip
 
-    def init(params):
-        s = _tree.full_like(params, initial_accumulator_value)
-        return AdagradState(count=jnp.zeros([], jnp.int32), sum_of_squares=s)
 
-    def update(grads, state, params=None):
-        s = _tree.tree_map(lambda g, s: g * g + s, grads, state.sum_of_squares)
-        d = _tree.tree_map(lambda s, g: jnp.where(s > 0, jax.lax.rsqrt(s + eps), 0.0) * g, s, grads)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, _tree.working_dtype(grads))
-        return _tree.scale(d, -alpha), AdagradState(optax.safe_increment(state.count), s)
+def _adagrad_init(h, params):
+    s = _tree.full_like(params, h.initial_accumulator_value)
+    return AdagradState(count=jnp.zeros([], jnp.int32), sum_of_squares=s)
 
-    return init, update
+
+def _adagrad_update(h, grads, state, params=None, **extra_args):
+    eps = h.eps
+    s = _tree.tree_map(lambda g, s: g * g + s, grads, state.sum_of_squares)
+    d = _tree.tree_map(lambda s, g: jnp.where(s > 0, jax.lax.rsqrt(s + eps), 0.0) * g, s, grads)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    return _tree.scale(d, -alpha), AdagradState(optax.safe_increment(state.count), s)
 
 
 class AdadeltaState(NamedTuple):
@@ -185,7 +202,6 @@ class AdadeltaState(NamedTuple):
     e_x: Any
 
 
-@optimizer
 def adadelta(
     learning_rate: Any = None,
     rho: Any = 0.9,
@@ -244,25 +260,26 @@ def adadelta(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(rho=rho)
     check_nonnegative(eps=eps)
+    return transformation(
+        _adadelta_init, _adadelta_update, learning_rate=learning_rate, rho=rho, eps=eps,
+        weight_decay=weight_decay, weight_decay_mask=weight_decay_mask,
+    )  # fmt: skip
 
-    def init(params):
-        zeros = _tree.zeros_like(params)
-        return AdadeltaState(count=jnp.zeros([], jnp.int32), e_g=zeros, e_x=zeros)
 
-    def update(grads, state, params=None):
-        dtype = _tree.working_dtype(grads)
-        lam = _tree.learning_rate_at(weight_decay, state.count, dtype)
-        g = _tree.with_weight_decay(
-            grads, params, lam, weight_decay_mask, who="adadelta's weight decay"
-        )
-        e_g = _tree.ema(g, state.e_g, rho, order=2)
-        dx = _tree.tree_map(
-            lambda g, e_g, e_x: jnp.sqrt(e_x + eps) / jnp.sqrt(e_g + eps) * g, g, e_g, state.e_x
-        )
-        e_x = _tree.ema(dx, state.e_x, rho, order=2)
-        alpha = _tree.learning_rate_at(
-            1.0 if learning_rate is None else learning_rate, state.count, dtype
-        )
-        return _tree.scale(dx, -alpha), AdadeltaState(optax.safe_increment(state.count), e_g, e_x)
+def _adadelta_init(h, params):
+    zeros = _tree.zeros_like(params)
+    return AdadeltaState(count=jnp.zeros([], jnp.int32), e_g=zeros, e_x=zeros)
 
-    return init, update
+
+def _adadelta_update(h, grads, state, params=None, **extra_args):
+    rho, eps = h.rho, h.eps
+    lam = _tree.learning_rate_at(h.weight_decay, state.count)
+    mask = h.weight_decay_mask
+    g = _tree.with_weight_decay(grads, params, lam, mask, who="adadelta's weight decay")
+    e_g = _tree.ema(g, state.e_g, rho, order=2)
+    dx = _tree.tree_map(
+        lambda g, e_g, e_x: jnp.sqrt(e_x + eps) / jnp.sqrt(e_g + eps) * g, g, e_g, state.e_x
+    )
+    e_x = _tree.ema(dx, state.e_x, rho, order=2)
+    alpha = _tree.learning_rate_at(1.0 if h.learning_rate is None else h.learning_rate, state.count)
+    return _tree.scale(dx, -alpha), AdadeltaState(optax.safe_increment(state.count), e_g, e_x)
