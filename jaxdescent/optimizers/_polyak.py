@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_learning_rate, check_nonnegative
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 _VARIANTS = ("sps", "sps+")
 
@@ -21,7 +21,6 @@ class PolyakSgdState(NamedTuple):
     count: jax.Array
 
 
-@optimizer
 def polyak_sgd(
     max_learning_rate: Any = 1.0,
     scaling: Any = 1.0,
@@ -83,23 +82,25 @@ def polyak_sgd(
     check_learning_rate(scaling, "scaling")
     if variant not in _VARIANTS:
         raise ValueError(f"`variant` must be one of {_VARIANTS}, got {variant!r}")
+    return transformation(
+        _init, _update, max_learning_rate=max_learning_rate, scaling=scaling, f_min=f_min,
+        eps=eps, variant=variant,
+    )  # fmt: skip
 
-    def init(params):
-        return PolyakSgdState(count=jnp.zeros([], jnp.int32))
 
-    def update(grads, state, params=None, *, value=None):
-        if value is None:
-            raise ValueError(
-                "polyak_sgd needs the loss: call update(grads, state, params, value=f)"
-            )
-        dtype = _tree.working_dtype(grads)
-        s = _tree.learning_rate_at(scaling, state.count, dtype)
-        g2 = optax.tree.norm(grads, squared=True)
-        gap = jnp.asarray(value, dtype) - f_min
-        if variant == "sps+":
-            gap = jnp.maximum(gap, 0)
-        zero = g2 + eps <= float(jnp.finfo(float).eps)
-        gamma = s * jnp.where(zero, 0.0, jnp.minimum(gap / (g2 + eps), max_learning_rate))
-        return _tree.scale(grads, -gamma), PolyakSgdState(optax.safe_increment(state.count))
+def _init(h, params):
+    return PolyakSgdState(count=jnp.zeros([], jnp.int32))
 
-    return init, update
+
+def _update(h, grads, state, params=None, **extra_args):
+    value = extra_args.get("value")
+    if value is None:
+        raise ValueError("polyak_sgd needs the loss: call update(grads, state, params, value=f)")
+    s = _tree.learning_rate_at(h.scaling, state.count)
+    g2 = optax.tree.norm(grads, squared=True)
+    gap = jnp.asarray(value - h.f_min).astype(g2.dtype)  # as optax; the loss may be wider
+    if h.variant == "sps+":
+        gap = jnp.maximum(gap, 0)
+    zero = g2 + h.eps <= float(jnp.finfo(float).eps)
+    gamma = s * jnp.where(zero, 0.0, jnp.minimum(gap / (g2 + h.eps), h.max_learning_rate))
+    return _tree.scale(grads, -gamma), PolyakSgdState(optax.safe_increment(state.count))
