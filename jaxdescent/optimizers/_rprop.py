@@ -11,7 +11,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_learning_rate, check_nonnegative, check_range, is_python_number
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 
 class RpropState(NamedTuple):
@@ -37,7 +37,6 @@ def _check_rprop(learning_rate: Any, eta_minus: Any, eta_plus: Any, low: Any, hi
         raise ValueError(f"`min_step_size` must be <= `max_step_size`, got {low!r} > {high!r}")
 
 
-@optimizer
 def rprop(
     learning_rate: Any,
     eta_minus: Any = 0.5,
@@ -98,31 +97,32 @@ def rprop(
     the two differ only if ``learning_rate`` lies outside the step bounds.
     """
     _check_rprop(learning_rate, eta_minus, eta_plus, min_step_size, max_step_size)
+    return transformation(
+        _init, _update, learning_rate=learning_rate, eta_minus=eta_minus, eta_plus=eta_plus,
+        min_step_size=min_step_size, max_step_size=max_step_size,
+    )  # fmt: skip
 
-    def init(params):
-        return RpropState(
-            count=jnp.zeros([], jnp.int32),
-            step_sizes=_tree.full_like(params, learning_rate),
-            previous_step=_tree.zeros_like(params),
-        )
 
-    def update(grads, state, params=None):
-        p = _tree.tree_map(lambda g, prev: g * prev, grads, state.previous_step)
-        delta = _tree.tree_map(
-            lambda p, d: jnp.where(
-                p == 0,
-                d,
-                jnp.clip(
-                    d * jnp.where(p > 0, eta_plus, eta_minus), min=min_step_size, max=max_step_size
-                ),
-            ),
-            p,
-            state.step_sizes,
-        )
-        step = _tree.tree_map(
-            lambda p, g, d: jnp.where(p < 0, jnp.zeros_like(g), d * jnp.sign(g)), p, grads, delta
-        )
-        new_state = RpropState(optax.safe_increment(state.count), delta, step)
-        return _tree.tree_map(jnp.negative, step), new_state
+def _init(h, params):
+    return RpropState(
+        count=jnp.zeros([], jnp.int32),
+        step_sizes=_tree.full_like(params, h.learning_rate),
+        previous_step=_tree.zeros_like(params),
+    )
 
-    return init, update
+
+def _update(h, grads, state, params=None, **extra_args):
+    p = _tree.tree_map(lambda g, prev: g * prev, grads, state.previous_step)
+    delta = _tree.tree_map(lambda p, d: _next_step_size(h, p, d), p, state.step_sizes)
+    step = _tree.tree_map(
+        lambda p, g, d: jnp.where(p < 0, jnp.zeros_like(g), d * jnp.sign(g)), p, grads, delta
+    )
+    new_state = RpropState(optax.safe_increment(state.count), delta, step)
+    return _tree.tree_map(jnp.negative, step), new_state
+
+
+def _next_step_size(h, p, delta):
+    """The next ``Delta``: times ``eta_plus`` (``p > 0``) or ``eta_minus`` (``p < 0``), clipped."""
+    eta = jnp.where(p > 0, h.eta_plus, h.eta_minus)
+    grown = jnp.clip(delta * eta, min=h.min_step_size, max=h.max_step_size)
+    return jnp.where(p == 0, delta, grown)
