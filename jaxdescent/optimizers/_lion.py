@@ -10,7 +10,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._checks import check_decay, check_learning_rate
-from jaxdescent._factory import optimizer
+from jaxdescent._optimizer import transformation
 
 
 class LionState(NamedTuple):
@@ -20,7 +20,6 @@ class LionState(NamedTuple):
     mu: Any
 
 
-@optimizer
 def lion(
     learning_rate: Any,
     b1: Any = 0.9,
@@ -74,19 +73,21 @@ def lion(
     check_learning_rate(learning_rate)
     check_learning_rate(weight_decay, "weight_decay")
     check_decay(b1=b1, b2=b2)
+    return transformation(
+        _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, mu_dtype=mu_dtype,
+        weight_decay=weight_decay, mask=mask,
+    )  # fmt: skip
 
-    def init(params):
-        return LionState(count=jnp.zeros([], jnp.int32), mu=_tree.zeros_like(params, mu_dtype))
 
-    def update(grads, state, params=None):
-        dtype = _tree.working_dtype(grads)
-        c = _tree.ema(grads, state.mu, b1)
-        m = _tree.cast_like(_tree.ema(grads, state.mu, b2), state.mu)
-        alpha = _tree.learning_rate_at(learning_rate, state.count, dtype)
-        lam = _tree.learning_rate_at(weight_decay, state.count, dtype)
-        direction = _tree.with_weight_decay(
-            _tree.tree_map(jnp.sign, c), params, lam, mask, who="lion"
-        )
-        return _tree.scale(direction, -alpha), LionState(optax.safe_increment(state.count), m)
+def _init(h, params):
+    return LionState(count=jnp.zeros([], jnp.int32), mu=_tree.zeros_like(params, h.mu_dtype))
 
-    return init, update
+
+def _update(h, grads, state, params=None, **extra_args):
+    c = _tree.ema(grads, state.mu, h.b1)
+    m = _tree.cast_like(_tree.ema(grads, state.mu, h.b2), state.mu)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    lam = _tree.learning_rate_at(h.weight_decay, state.count)
+    sign_c = _tree.tree_map(jnp.sign, c)
+    direction = _tree.with_weight_decay(sign_c, params, lam, h.mask, who="lion")
+    return _tree.scale(direction, -alpha), LionState(optax.safe_increment(state.count), m)
