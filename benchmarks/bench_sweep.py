@@ -81,7 +81,7 @@ def compare_cell(
     sweep_run = sweep_runner(problem, method, steps)
     # (b) and sweep in turns; then the same with every step's loss copied into NumPy.
     b, s = measure_together([lambda: expert_run(rates), lambda: sweep_run(rates)], repeats)
-    read = [lambda: np.asarray(expert_run(rates)[0]), lambda: sweep_run(rates).loss]
+    read = [lambda: np.asarray(expert_run(rates)[0]), lambda: np.asarray(sweep_run(rates).loss)]
     b_read, s_read = measure_together(read, repeats)
     loop = python_loop(problem, method, steps)
     a = measure(lambda: loop(rates[:LOOP_CONFIGS]), 1)

@@ -30,7 +30,8 @@ class SweepResult:
       dims: the names of the run axes.
       coords: the values along each dim (for ``"zip"``: ``"sample"`` indices and
         one entry per hyperparameter, all of length ``n_samples``). Hyperparameter
-        values are those the runs used: cast to the parameters' dtype.
+        values are those given (float64 under x64, else float32); each run read them
+        weakly typed, taking the dtype of the parameters they met.
       loss: ``(*shape, n_records)`` loss at each recorded step.
       grad_norm: ``(*shape, n_records)`` gradient norm at each recorded step.
       steps: ``(n_records,)`` the step numbers of the records.

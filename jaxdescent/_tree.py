@@ -87,13 +87,6 @@ def where(condition: jax.Array, on_true: PyTree, on_false: PyTree) -> PyTree:
     return tree_map(lambda a, b: jnp.where(condition, a, b), on_true, on_false)
 
 
-def working_dtype(tree: PyTree) -> Any:
-    """Transitional: the old driver's cast target (removed with it)."""
-    leaves = jax.tree_util.tree_leaves(tree)
-    floating = [x for x in leaves if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
-    return jnp.result_type(*floating) if floating else jnp.result_type(float)
-
-
 def resolve(value: jax.Array | float | Callable[[jax.Array], Any], count: jax.Array) -> Any:
     """A schedule evaluated at ``count``, or the value itself when it is not callable."""
     return value(count) if callable(value) else value
