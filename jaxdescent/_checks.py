@@ -151,7 +151,7 @@ def check_data(
     lengths = {np.shape(x)[0] if np.ndim(x) else None for x in leaves}
     if not leaves or None in lengths or len(lengths) != 1 or 0 in lengths:
         raise ValueError(
-            "`data` must be a pytree of arrays sharing one non-empty leading example axis; "
+            "`data` must be a pytree of arrays sharing one leading example axis, not empty; "
             f"got leading lengths {sorted(map(str, lengths))}"
         )
     check_positive_int("batch_size", batch_size, allow_none=True)

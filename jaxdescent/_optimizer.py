@@ -63,8 +63,9 @@ def weakly_typed(value: Any) -> Any:
     return _convert_element_type(value, None, weak_type=True)
 
 
+@jax.tree_util.register_static
 class Static:
-    """A static hyperparameter in a pytree's structure: equal by value when hashable,
+    """A static value in a pytree's structure (no leaves): equal by value when hashable,
     else by identity (a mask pytree, say)."""
 
     __slots__ = ("value",)
@@ -141,15 +142,45 @@ def transformation(
     those it does not use, as optax's protocol allows.
     """
     h = Hyperparameters(hyperparameters)
-    return optax.GradientTransformationExtraArgs(
-        jax.tree_util.Partial(init, h), jax.tree_util.Partial(update, h)
-    )
+    checked = jax.tree_util.Partial(_checked_update, Static(update), h)
+    return optax.GradientTransformationExtraArgs(jax.tree_util.Partial(init, h), checked)
+
+
+def _checked_update(
+    update: Static, h: Hyperparameters, grads: Any, state: Any, params: Any = None, **extra: Any
+) -> Any:
+    """``update``, after checking that ``grads`` is shaped like the parameters (at trace time
+    under ``jit``): a clear error instead of one from deep inside a ``tree_map``."""
+    references = [params] if params is not None else _params_like_fields(state)
+    grads_def = jax.tree_util.tree_structure(grads)
+    for reference in references:
+        if jax.tree_util.tree_structure(reference) != grads_def:
+            raise ValueError(
+                "`grads` must have the same pytree structure as the parameters: expected "
+                f"{jax.tree_util.tree_structure(reference)}, got {grads_def}"
+            )
+        pairs = zip(
+            jax.tree_util.tree_leaves(grads), jax.tree_util.tree_leaves(reference), strict=True
+        )
+        for g, r in pairs:
+            if np.ndim(r) and np.shape(g) != np.shape(r):
+                raise ValueError(
+                    "`grads` must have the parameters' shapes: expected a leaf of shape "
+                    f"{np.shape(r)}, got {np.shape(g)}"
+                )
+    return update.value(h, grads, state, params, **extra)
+
+
+def _params_like_fields(state: Any) -> list[Any]:
+    """The fields of an optimizer state that hold one entry per parameter leaf."""
+    fields = state if isinstance(state, tuple) else ()
+    return [f for f in fields if np.ndim(f) > 0 or (isinstance(f, dict | list | tuple) and f)]
 
 
 def hyperparameters(optimizer: Any) -> dict[str, Any] | None:
     """The hyperparameters a jaxdescent optimizer was built with (``None`` for another one)."""
-    update = getattr(optimizer, "update", None)
-    args = getattr(update, "args", ())
-    if isinstance(update, jax.tree_util.Partial) and args and isinstance(args[0], Hyperparameters):
+    init = getattr(optimizer, "init", None)
+    args = getattr(init, "args", ())
+    if isinstance(init, jax.tree_util.Partial) and args and isinstance(args[0], Hyperparameters):
         return dict(args[0].items())
     return None

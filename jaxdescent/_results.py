@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from typing import Any
 
 import jax
 import numpy as np
+
+from jaxdescent._files import CorruptFileError, read_npz, write_npz
 
 PyTree = Any
 _ARRAYS = ("loss", "grad_norm", "steps", "final_loss", "diverged", "diverged_at")
@@ -100,7 +101,7 @@ class SweepResult:
 
     def _drop(self, dim: str, i: int) -> SweepResult:
         axis = self.dims.index(dim)
-        take = lambda x: None if x is None else np.take(x, i, axis=axis)  # noqa: E731
+        take = lambda x: None if x is None else x[(slice(None),) * axis + (i,)]  # noqa: E731
         fields = {f: _tree_map(take, getattr(self, f)) for f in _RUN_FIELDS}
         dims = tuple(d for d in self.dims if d != dim)
         gone = {dim} | (set(self._paired()) if dim == "sample" else set())
@@ -169,13 +170,20 @@ class SweepResult:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SweepResult:
-        """Read a result written by :meth:`save`."""
+        """Read a result written by :meth:`save` (sizes and dtypes checked, nothing unpickled).
+
+        Raises:
+          CorruptFileError: (a ``ValueError``) naming ``path``, if it is not such a file.
+        """
         arrays, meta = read_npz(path)
-        fields: dict[str, Any] = {name: arrays.get(name) for name in _ARRAYS}
-        for name, skeleton in meta["trees"].items():
-            fields[name] = unflatten(skeleton, arrays)
-        coords = {name: arrays[f"coords:{name}"] for name in meta["coords"]}
-        return cls(dims=tuple(meta["dims"]), coords=coords, **fields)
+        try:
+            fields: dict[str, Any] = {name: arrays.get(name) for name in _ARRAYS}
+            for name in _TREES:
+                fields[name] = unflatten(meta["trees"].get(name), arrays)
+            coords = {name: arrays[f"coords:{name}"] for name in meta["coords"]}
+            return cls(dims=tuple(meta["dims"]), coords=coords, **fields)
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            raise CorruptFileError(f"{path}: not a saved SweepResult ({error!r})") from None
 
 
 def flatten(prefix: str, tree: PyTree) -> tuple[dict[str, np.ndarray], Any]:
@@ -205,35 +213,12 @@ def unflatten(skeleton: Any, arrays: dict[str, np.ndarray]) -> PyTree:
     if skeleton is None or "none" in skeleton:
         return None
     if "leaf" in skeleton:
-        return _restore_dtype(arrays[skeleton["leaf"]], skeleton["dtype"])
+        return arrays[skeleton["leaf"]]
     if "dict" in skeleton:
         return {k: unflatten(v, arrays) for k, v in skeleton["dict"]}
     kind = "list" if "list" in skeleton else "tuple"
     items = [unflatten(v, arrays) for v in skeleton[kind]]
     return items if kind == "list" else tuple(items)
-
-
-def _restore_dtype(array: np.ndarray, dtype: str) -> np.ndarray:
-    """NumPy writes extension dtypes (bfloat16 ...) as raw bytes: view them back."""
-    return array if str(array.dtype) == dtype else array.view(jax.numpy.dtype(dtype))
-
-
-def write_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: Any) -> None:
-    """Arrays and a JSON header in one ``.npz`` at exactly ``path``, written atomically."""
-    meta = {**meta, "dtypes": {k: str(np.asarray(v).dtype) for k, v in arrays.items()}}
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as f:
-        contents: dict[str, Any] = {"__meta__": np.array(json.dumps(meta)), **arrays}
-        np.savez(f, **contents)
-    os.replace(tmp, path)
-
-
-def read_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], Any]:
-    """Inverse of :func:`write_npz` (never unpickles)."""
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["__meta__"]))
-        arrays = {k: _restore_dtype(z[k], meta["dtypes"][k]) for k in z.files if k != "__meta__"}
-    return arrays, meta
 
 
 def _summary_table(result: SweepResult, max_rows: int) -> str:
@@ -284,17 +269,3 @@ def steps_to_tolerance(loss: np.ndarray, steps: np.ndarray, tolerance: float | N
     hit = loss <= tolerance
     first = steps[np.argmax(hit, axis=-1)]
     return np.where(hit.any(axis=-1), first, -1).astype(np.int32)
-
-
-def load_json(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file written by :func:`dump_json`."""
-    with open(path) as f:
-        return json.load(f)
-
-
-def dump_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as JSON atomically (write, then rename)."""
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)

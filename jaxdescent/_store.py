@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent import _results
+from jaxdescent import _files
 from jaxdescent._descent import DescentConfig, _objective
 from jaxdescent._optimizer import weakly_typed
 
@@ -129,7 +129,7 @@ class Store:
         store = cls(directory, identity(kernel, grid, shared, plan.chunk))
         path = os.path.join(directory, MANIFEST)
         if os.path.exists(path):
-            saved = _results.load_json(path).get("identity", {})
+            saved = _files.read_json(path).get("identity", {})
             differ = sorted(k for k in store.parts if saved.get(k) != store.parts[k])
             if differ:
                 raise ValueError(
@@ -140,7 +140,7 @@ class Store:
         elif jax.process_index() == 0:
             os.makedirs(directory, exist_ok=True)
             manifest = {"identity": store.parts, "dims": grid.dims, "shape": grid.shape}
-            _results.dump_json(path, {**manifest, "chunk": plan.chunk})
+            _files.write_json(path, {**manifest, "chunk": plan.chunk})
         return store
 
     def _path(self, chunk: int) -> str:
@@ -153,9 +153,9 @@ class Store:
         if not os.path.exists(path):
             return None
         try:
-            arrays, meta = _results.read_npz(path)
+            arrays, meta = _files.read_npz(path)
             leaves = [arrays[f"leaf:{i}"] for i in range(len(arrays))]
-        except (ValueError, KeyError, OSError) as error:
+        except (_files.CorruptFileError, KeyError) as error:
             warnings.warn(f"recomputing a chunk: {path} could not be read ({error})", stacklevel=4)
             return None
         if meta.get("fingerprint") != self.fingerprint or any(len(x) != runs for x in leaves):
@@ -166,4 +166,4 @@ class Store:
         """Write a finished chunk (process 0 only; every process holds the same leaves)."""
         if jax.process_index() == 0:
             arrays = {f"leaf:{i}": x for i, x in enumerate(leaves)}
-            _results.write_npz(self._path(chunk), arrays, {"fingerprint": self.fingerprint})
+            _files.write_npz(self._path(chunk), arrays, {"fingerprint": self.fingerprint})

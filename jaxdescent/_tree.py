@@ -66,7 +66,24 @@ def l2_norm(tree: PyTree) -> jax.Array:
     CPU backend runs the reduction over that tiny axis as a separate slow loop
     that cost more than the whole Adam step.
     """
-    return jnp.sqrt(sum(_sum_of_squares(x) for x in jax.tree_util.tree_leaves(tree)))
+    leaves = jax.tree_util.tree_leaves(tree)
+    wide = summing_dtype(leaves)
+    return jnp.sqrt(sum(_sum_of_squares(x).astype(wide) for x in leaves))
+
+
+def summing_dtype(leaves: list[jax.Array]) -> Any:
+    """The dtype in which sums over leaves of mixed dtypes are taken: float32, or the widest
+    leaf's (float64, a complex type's real part) when wider."""
+    widest = max((jnp.finfo(x.dtype).bits for x in leaves), default=32)
+    return jnp.float64 if widest > 32 else jnp.float32
+
+
+def squared_norm(tree: PyTree) -> jax.Array:
+    """``sum |g|^2`` over every entry of every leaf, as ``optax.tree.norm(squared=True)``,
+    each leaf's sum taken in its dtype and the total in :func:`summing_dtype`."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    wide = summing_dtype(leaves)
+    return sum(jnp.sum(jnp.real(x * jnp.conj(x))).astype(wide) for x in leaves)
 
 
 def _sum_of_squares(x: jax.Array) -> jax.Array:

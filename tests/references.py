@@ -33,8 +33,8 @@ def polyak_sgd(
         del params
         return jnp.zeros([], jnp.int32)
 
-    def update(grads, count, params=None, *, value):
-        del params
+    def update(grads, count, params=None, *, value, **extra_args):  # optax's protocol
+        del params, extra_args
         leaves = jax.tree_util.tree_leaves(grads)
         dtype = leaves[0].dtype
         squared_norm = sum(jnp.sum(g * g) for g in leaves)

@@ -258,7 +258,7 @@ def test_loss_curves_of_a_sweep_one_line_per_configuration(lr_grid):
     np.testing.assert_array_equal(line.get_ydata(), lr_grid.loss[2, 1] + 1.0)
     np.testing.assert_array_equal(line.get_xdata(), lr_grid.steps)
     assert len(drawn.diverged) == int(lr_grid.diverged.sum()) > 0
-    expected = sorted(lr_grid.diverged_at[lr_grid.diverged])
+    expected = sorted(np.asarray(lr_grid.diverged_at)[np.asarray(lr_grid.diverged)])
     assert sorted(m.get_xdata()[0] for m in drawn.diverged) == expected
     assert drawn.ax.get_ylabel() == "loss - minimum"
 

@@ -260,7 +260,7 @@ BAD_INPUT = {
     "non-numeric values": (
         {"learning_rate": ["a"]},
         TypeError,
-        "`learning_rate` must hold numbers",
+        "`learning_rate` must hold real numbers",
     ),
     "out of range": (
         {"learning_rate": [0.1], "momentum": [0.5, 1.5]},
@@ -291,12 +291,12 @@ BAD_INPUT = {
     "float seeds": (
         {"seeds": [0.5], "learning_rate": [0.1]},
         TypeError,
-        "`seeds` must be integers",
+        "`seeds` must be a count or integers",
     ),
     "2-D seeds": (
         {"seeds": [[0, 1]], "learning_rate": [0.1]},
         ValueError,
-        "`seeds` must be a non-empty 1-D",
+        "`seeds` must be a count or a non-empty 1-D",
     ),
     "reserved name": (
         {"optimizer_factory": lambda learning_rate, seed: jd.sgd(learning_rate), "seed": 1.0},

@@ -97,7 +97,7 @@ def _update(h, grads, state, params=None, **extra_args):
     if value is None:
         raise ValueError("polyak_sgd needs the loss: call update(grads, state, params, value=f)")
     s = _tree.learning_rate_at(h.scaling, state.count)
-    g2 = optax.tree.norm(grads, squared=True)
+    g2 = _tree.squared_norm(grads)
     gap = jnp.asarray(value - h.f_min).astype(g2.dtype)  # as optax; the loss may be wider
     if h.variant == "sps+":
         gap = jnp.maximum(gap, 0)
