@@ -1,18 +1,185 @@
-"""Independent reference transcriptions, used where optax 0.2.8 is not the reference.
+"""Independent transcriptions of the papers, where optax 0.2.8 is not the reference.
 
-Each is written straight from its paper with ``jax.numpy`` (the NumPy API, so
-that the same code runs inside the reference ``lax.scan``), shares no code with
-jaxdescent and follows optax's ``(init, update)`` protocol so that the shared
-equivalence tests can drive it like an optax optimizer.
+Each follows its paper's pseudo-code and notation (not jaxdescent's code, and
+no jaxdescent helper), with ``jax.numpy`` (the NumPy API, so the same code runs
+inside the reference ``lax.scan``), and follows optax's ``(init, update)``
+protocol so that the shared equivalence tests drive it like an optax optimizer.
+
+- :func:`polyak_sgd`: Loizou et al. 2021 (``optax.polyak_sgd``'s ``scaling``
+  divides the step instead of multiplying it).
+- :func:`adadelta`: Zeiler 2012, Algorithm 1 (``optax.adadelta`` with its default
+  ``learning_rate=None`` climbs).
+- :func:`rprop`: Igel and Hüsken 2000, iRprop- (``optax.rprop`` returns the
+  previous step's update).
+- :func:`adan`: Xie et al. 2022, Algorithm 1 with the bias correction of the
+  authors' code (``optax.adan`` weighs gradient differences by ``1 - b2``
+  instead of ``b2`` and decays weights without the proximal step).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
+
+tree_map = jax.tree_util.tree_map
+
+
+def _at(value: Any, count: jax.Array, dtype: Any) -> jax.Array:
+    """A hyperparameter (number or schedule of the step count) at ``count``, in ``dtype``."""
+    return jnp.asarray(value(count) if callable(value) else value, dtype)
+
+
+def _dtype(tree: Any) -> Any:
+    return jax.tree_util.tree_leaves(tree)[0].dtype
+
+
+class AdadeltaState(NamedTuple):
+    count: jax.Array
+    mean_square_grad: Any  # E[g^2]
+    mean_square_delta: Any  # E[dx^2]
+
+
+def adadelta(
+    learning_rate: Any = None, rho: float = 0.9, eps: float = 1e-6, weight_decay: Any = 0.0
+) -> optax.GradientTransformationExtraArgs:
+    """Zeiler, ADADELTA (arXiv:1212.5701), Algorithm 1, with L2 weight decay and a global rate.
+
+    RMS[y]_t = sqrt(E[y^2]_t + eps);  dx_t = -RMS[dx]_{t-1} / RMS[g]_t * g_t;
+    x_{t+1} = x_t + lr * dx_t, where lr = 1 (the paper) when ``learning_rate`` is None.
+    """
+
+    def init(params):
+        zeros = tree_map(jnp.zeros_like, params)
+        return AdadeltaState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update(grads, state, params=None, **extra_args):
+        dtype = _dtype(grads)
+        decay = _at(weight_decay, state.count, dtype)
+        lr = _at(1.0 if learning_rate is None else learning_rate, state.count, dtype)
+
+        def one(g, w, e_g2, e_dx2):
+            g = g + decay * w  # gradient of the L2 penalty decay/2 |w|^2
+            e_g2 = rho * e_g2 + (1 - rho) * g**2  # accumulate gradient
+            dx = -(jnp.sqrt(e_dx2 + eps) / jnp.sqrt(e_g2 + eps)) * g  # compute update
+            e_dx2 = rho * e_dx2 + (1 - rho) * dx**2  # accumulate updates
+            return lr * dx, e_g2, e_dx2
+
+        out = tree_map(one, grads, params, state.mean_square_grad, state.mean_square_delta)
+        treedef = jax.tree_util.tree_structure(grads)
+        parts = [treedef.unflatten(x) for x in zip(*treedef.flatten_up_to(out), strict=True)]
+        return parts[0], AdadeltaState(state.count + 1, parts[1], parts[2])
+
+    return optax.GradientTransformationExtraArgs(init, update)
+
+
+class RpropState(NamedTuple):
+    update_values: Any  # Delta_ij
+    previous_grads: Any  # dE/dw_ij at t - 1 (set to 0 after a sign change)
+
+
+def rprop(
+    learning_rate: float,
+    eta_minus: float = 0.5,
+    eta_plus: float = 1.2,
+    min_step_size: float = 1e-6,
+    max_step_size: float = 50.0,
+) -> optax.GradientTransformationExtraArgs:
+    """iRprop- (Igel and Hüsken 2000): Riedmiller and Braun 1993 without backtracking.
+
+    if dE/dw(t-1) * dE/dw(t) > 0:  Delta = min(Delta * eta+, Delta_max)
+    elif            ... < 0:       Delta = max(Delta * eta-, Delta_min); dE/dw(t) = 0
+    dw(t) = -sign(dE/dw(t)) * Delta.
+    """
+
+    def init(params):
+        return RpropState(
+            tree_map(lambda w: jnp.full_like(w, learning_rate), params),
+            tree_map(jnp.zeros_like, params),
+        )
+
+    def update(grads, state, params=None, **extra_args):
+        def one(g, delta, g_prev):
+            agree = jnp.sign(g_prev) * jnp.sign(g)
+            delta = jnp.where(
+                agree > 0,
+                jnp.minimum(delta * eta_plus, max_step_size),
+                jnp.where(agree < 0, jnp.maximum(delta * eta_minus, min_step_size), delta),
+            )
+            g = jnp.where(agree < 0, jnp.zeros_like(g), g)
+            return -jnp.sign(g) * delta, delta, g
+
+        out = tree_map(one, grads, state.update_values, state.previous_grads)
+        treedef = jax.tree_util.tree_structure(grads)
+        parts = [treedef.unflatten(x) for x in zip(*treedef.flatten_up_to(out), strict=True)]
+        return parts[0], RpropState(parts[1], parts[2])
+
+    return optax.GradientTransformationExtraArgs(init, update)
+
+
+class AdanState(NamedTuple):
+    k: jax.Array
+    m: Any
+    v: Any
+    n: Any
+    g_prev: Any
+
+
+def adan(
+    learning_rate: Any,
+    b1: float = 0.98,
+    b2: float = 0.92,
+    b3: float = 0.99,
+    eps: float = 1e-8,
+    eps_root: float = 1e-8,
+    weight_decay: Any = 0.0,
+) -> optax.GradientTransformationExtraArgs:
+    """Xie et al., Adan (arXiv:2208.06677), Algorithm 1, in the paper's notation beta_i = 1 - b_i.
+
+    m_k = (1 - beta1) m + beta1 g_k;   v_k = (1 - beta2) v + beta2 (g_k - g_{k-1})
+    n_k = (1 - beta3) n + beta3 [g_k + (1 - beta2)(g_k - g_{k-1})]^2     (g_0 - g_{-1} = 0)
+    eta_k = eta / (sqrt(n_k + eps_root) + eps)        (m, v, n bias-corrected, as the
+                                                        authors' code does)
+    theta_{k+1} = (1 + lambda eta)^-1 [theta_k - eta_k o (m_k + (1 - beta2) v_k)]
+    The update returned is theta_{k+1} - theta_k = -eta (d + lambda theta) / (1 + lambda eta)
+    with d = (m_k + (1 - beta2) v_k) / (sqrt(n_k + eps_root) + eps), written so that it
+    does not cancel.
+    """
+    beta1, beta2, beta3 = 1 - b1, 1 - b2, 1 - b3
+
+    def init(params):
+        zeros = tree_map(jnp.zeros_like, params)
+        return AdanState(jnp.zeros([], jnp.int32), zeros, zeros, zeros, zeros)
+
+    def update(grads, state, params=None, **extra_args):
+        dtype = _dtype(grads)
+        eta = _at(learning_rate, state.k, dtype)
+        lam = _at(weight_decay, state.k, dtype)
+        k = state.k + 1
+        first = state.k == 0
+
+        def one(g, theta, m, v, n, g_prev):
+            diff = jnp.where(first, jnp.zeros_like(g), g - g_prev)
+            m = (1 - beta1) * m + beta1 * g
+            v = (1 - beta2) * v + beta2 * diff
+            n = (1 - beta3) * n + beta3 * (g + (1 - beta2) * diff) ** 2
+            m_hat, v_hat, n_hat = (
+                x / (1 - (1 - beta) ** k.astype(jnp.result_type(float))).astype(dtype)
+                for x, beta in ((m, beta1), (v, beta2), (n, beta3))
+            )
+            # theta_{k+1} - theta_k, with eta_k o u = eta * (u / (sqrt(n) + eps)):
+            direction = (m_hat + (1 - beta2) * v_hat) / (jnp.sqrt(n_hat + eps_root) + eps)
+            step = -eta * (direction + lam * theta) / (1 + lam * eta)
+            return step, m, v, n, g
+
+        out = tree_map(one, grads, params, state.m, state.v, state.n, state.g_prev)
+        treedef = jax.tree_util.tree_structure(grads)
+        parts = [treedef.unflatten(x) for x in zip(*treedef.flatten_up_to(out), strict=True)]
+        return parts[0], AdanState(k, *parts[1:])
+
+    return optax.GradientTransformationExtraArgs(init, update)
 
 
 def polyak_sgd(

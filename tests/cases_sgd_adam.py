@@ -1,4 +1,4 @@
-"""Registry cases for the optimizers of part A: SGD and its variants, the Adam family, Lion.
+"""Registry cases for SGD and its variants (sign, noisy, Polyak), the Adam family and Lion.
 
 Learning rates are small enough that every keyword set descends (without
 diverging) for 200 steps on both trajectory problems of ``tests/equivalence.py``.

@@ -1,4 +1,4 @@
-"""What is specific to the optimizers of part B: closed forms, and where optax 0.2.8 deviates.
+"""Closed forms of specific optimizers, and where optax 0.2.8 deviates from the paper.
 
 The shared registry tests compare every keyword set with its reference; here the
 expected values come from mathematics (hand-derived closed forms in float64) or
@@ -15,7 +15,7 @@ import optax
 import pytest
 
 import jaxdescent as jd
-from tests.cases_second import matrices_only
+from tests.cases_adaptive import matrices_only
 
 F64 = jnp.float64
 

@@ -1,16 +1,16 @@
-"""Registry cases for the optimizers of part B: RMSProp family, AdaBelief, Yogi, Adan, LAMB,
+"""Registry cases for adaptive optimizers: RMSProp family, AdaBelief, Yogi, Adan, LAMB,
 NovoGrad, Rprop.
 
 Learning rates are small enough that every keyword set descends (without
 diverging) for 200 steps on both trajectory problems of ``tests/equivalence.py``.
 Three optimizers are checked against the paper transcriptions of
-``tests/references_second.py`` instead of optax (see each ``reference_note``).
+``tests/references.py`` instead of optax (see each ``reference_note``).
 """
 
 import optax
 
 import jaxdescent as jd
-from tests import references_second
+from tests import references
 from tests.registry import DECAY, LR, Case, matrices_only
 from tests.registry import decaying as _decay
 
@@ -56,7 +56,7 @@ CASES = [
     Case(
         "adadelta",
         jd.adadelta,
-        references_second.adadelta,
+        references.adadelta,
         (
             # Same arithmetic as {} (learning_rate=None means 1), first so that the shared
             # tests have a learning rate to halve.
@@ -76,7 +76,7 @@ CASES = [
             "optax.adadelta with its default learning_rate=None returns +dx and climbs; "
             "the reference is Zeiler 2012, Algorithm 1 (x <- x + lr dx, lr = 1 by default). "
             "With an explicit learning rate jaxdescent also equals optax "
-            "(tests/test_optimizers_second.py)."
+            "(tests/test_optimizer_closed_forms.py)."
         ),
     ),
     Case(
@@ -105,7 +105,7 @@ CASES = [
     Case(
         "adan",
         jd.adan,
-        references_second.adan,
+        references.adan,
         (
             {"learning_rate": 1e-3},
             {"learning_rate": 1e-3, "b1": 0.9, "b2": 0.5, "b3": 0.9},
@@ -169,7 +169,7 @@ CASES = [
     Case(
         "rprop",
         jd.rprop,
-        references_second.rprop,
+        references.rprop,
         (
             {"learning_rate": 1e-3},
             {"learning_rate": 1e-2, "eta_minus": 0.3, "eta_plus": 1.5, "max_step_size": 1.0},
