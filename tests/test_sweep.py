@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -57,6 +60,40 @@ def test_one_configuration_equals_minimize_bit_for_bit(case: str, dtype) -> None
         assert got.dtype == want.dtype, field
         np.testing.assert_array_equal(got, want, err_msg=field)
     np.testing.assert_array_equal(res.steps, run.steps)
+
+
+def test_nothing_swept_is_one_run_equal_to_minimize() -> None:
+    x0 = jnp.array([-1.2, 1.0], jnp.float32)
+    res = jd.sweep(rosenbrock, jd.adam, x0=x0, steps=30, record_params=True, learning_rate=0.02)
+    run = jd.minimize(rosenbrock, x0, jd.adam(0.02), steps=30)
+    assert res.dims == ()
+    assert res.shape == ()
+    for field in FIELDS:
+        np.testing.assert_array_equal(getattr(res, field), getattr(run, field), err_msg=field)
+
+
+ONE_CONFIGURATION_WITHOUT_X64 = """
+import jax, jax.numpy as jnp, numpy as np, jaxdescent as jd
+assert not jax.config.jax_enable_x64
+f = lambda w: (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
+for dtype in (jnp.float32, jnp.bfloat16):
+    x0 = jnp.array([-1.2, 1.0], dtype)
+    res = jd.sweep(f, jd.adam, x0=x0, steps=50, learning_rate=[0.01], b2=0.99)
+    run = jd.minimize(f, x0, jd.adam(0.01, b2=0.99), steps=50)
+    assert bool(jnp.isfinite(run.final_loss)), dtype
+    np.testing.assert_array_equal(np.asarray(res.loss[0], np.float32), np.asarray(run.loss, np.float32))
+print("equal")
+"""
+
+
+def test_one_configuration_equals_minimize_without_x64() -> None:
+    # The suite runs with x64; users mostly run without, where hyperparameters trace as float32.
+    env = {**os.environ, "JAX_ENABLE_X64": "0", "XLA_FLAGS": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", ONE_CONFIGURATION_WITHOUT_X64], env=env, capture_output=True
+    )
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    assert out.stdout.decode().strip() == "equal"
 
 
 def test_grid_follows_the_closed_form_on_a_quadratic() -> None:
