@@ -81,7 +81,8 @@ for dtype in (jnp.float32, jnp.bfloat16):
     res = jd.sweep(f, jd.adam, x0=x0, steps=50, learning_rate=[0.01], b2=0.99)
     run = jd.minimize(f, x0, jd.adam(0.01, b2=0.99), steps=50)
     assert bool(jnp.isfinite(run.final_loss)), dtype
-    np.testing.assert_array_equal(np.asarray(res.loss[0], np.float32), np.asarray(run.loss, np.float32))
+    got, want = (np.asarray(x, np.float32) for x in (res.loss[0], run.loss))
+    np.testing.assert_array_equal(got, want)
 print("equal")
 """
 
