@@ -39,8 +39,8 @@ def header(argv: list[str]) -> str:
             "as JAX reports it (jax.monitoring) during the first call; sweep/(b) < 1 and "
             "(a)/sweep > 1 favour the sweep",
             "- sweep's time includes its argument checks; both end when every run has finished "
-            "and its outputs are on the device (sweep copies a field to NumPy when it is first "
-            "read); the 'loss read to NumPy' column adds that copy of every step's loss to both",
+            "and its outputs are on the device (a one-chunk sweep returns jax.Arrays left "
+            "there); the 'loss read to NumPy' column adds the copy of every step's loss to both",
             "- (a) is timed on 3 configurations and extrapolated linearly to N "
             "(its jitted step compiles once; each configuration costs T dispatches)",
             "",

@@ -131,6 +131,20 @@ def comparison(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def overhead_row(method: Method) -> dict[str, Any]:
+    """The fixed cost of a call: a warm sweep of 2 runs x 1 step against (b), one device."""
+    problem, rates = PROBLEMS["rosenbrock-2d"], method.rates(2)
+    expert_run, sweep_run = expert(problem, method, 1), sweep_runner(problem, method, 1)
+    b, s = measure_together([lambda: expert_run(rates), lambda: sweep_run(rates)], 200)
+    return {
+        "optimizer": method.name,
+        "N x T": "2 x 1",
+        "(b) steady us": b.steady * 1e6,
+        "sweep steady us": s.steady * 1e6,
+        "sweep - (b) us": (s.steady - b.steady) * 1e6,
+    }
+
+
 # ---- child processes ---------------------------------------------------------------------------
 
 
@@ -220,6 +234,7 @@ def memory_check(quick: bool) -> list[dict[str, Any]]:
 def run(quick: bool) -> list[tuple[str, list[dict[str, Any]]]]:
     """The benchmark sections: (title, rows)."""
     return [
+        ("fixed cost per call (rosenbrock-2d)", [overhead_row(m) for m in METHODS.values()]),
         ("sweep vs (b) jit(vmap(scan)) and (a) Python loop", comparison(quick)),
         ("persistent compilation cache (fresh process each)", cache_check()),
         ("memory (fresh process)", memory_check(quick)),
