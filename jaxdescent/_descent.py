@@ -120,11 +120,10 @@ def _move_if(ok: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
     """``w + u`` where ``ok``, else ``w`` exactly, even when ``u`` is NaN or infinite; ``u`` is
     cast to ``w``'s dtype, as ``optax.apply_updates`` does, so every leaf keeps its dtype.
 
-    Equal to ``jnp.where(ok, w + u, w)``. That select, with ``ok`` one flag per
-    run broadcast over the parameters, doubled the cost of a small vmapped step
-    on XLA's CPU backend; the flag made elementwise through ``0 * w`` (which XLA
-    may not fold, because of NaN) keeps the select elementwise and fused. A
-    non-finite ``w`` gives a NaN flag, which keeps ``w``: frozen runs stay frozen.
+    Equal to ``jnp.where(ok, w + u, w)``, with the per-run flag made elementwise
+    through ``0 * w`` (which XLA may not fold, because of NaN) so that the select
+    stays elementwise and fused under ``vmap``. A non-finite ``w`` gives a NaN
+    flag, which keeps ``w``: frozen runs stay frozen.
     """
     flag = ok.astype(w.dtype) + 0 * w
     return jnp.where(flag > 0.5, w + u.astype(w.dtype), w)
@@ -150,10 +149,9 @@ def _step(
     what it was, so the freeze holds by itself and the count stops at the step
     of divergence; an objective that changes with the step (minibatches, a key)
     needs ``latch``: a run that has missed a move never moves again. The count
-    is the only per-step bookkeeping (a step counter compared and selected per
-    run cost about twice as much on a 2-parameter objective on XLA:CPU). The
-    optimizer state of a frozen run is never used again, so it is not held.
-    A step taken at ``t = steps`` records the final parameters and does not move.
+    is the only per-step bookkeeping (docs/performance.md has the alternatives
+    measured). A step taken at ``t = steps`` records the final parameters and
+    does not move.
     """
     grads, record = _observe(objective, config, carry)
     value_fn = lambda params: objective(params, carry.t, carry.order)[0]  # noqa: E731
@@ -214,17 +212,22 @@ def _tail(step, config: DescentConfig, carry: _Carry, left: int):
     every = config.record_every
     evaluation = None
     if config.evaluate is not None:
-        evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
+        evaluation = _one(config.evaluate(carry.params))
     carry, records = _records(step, carry, left // every, every, config.unroll)
     if left % every:
         carry, record = step(carry)
         carry = _run(step, carry, left % every - 1, config.unroll)
-        records = _concat(records, jax.tree_util.tree_map(lambda x: x[None], record))
+        records = _concat(records, _one(record))
     return carry, evaluation, records
 
 
 def _concat(*trees):
     return jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs), *trees)
+
+
+def _one(tree):
+    """``tree`` as a stack of one record (a leading axis of 1)."""
+    return jax.tree_util.tree_map(lambda x: x[None], tree)
 
 
 class Descent(NamedTuple):
@@ -271,7 +274,7 @@ def run_descent(
     evaluations, records = None, None
     if config.record_every == 1 and config.evaluate is None:
         # Every step recorded, the final parameters too: steps + 1 alike steps, the last one
-        # recording only. One scan writes every record in place (no join copies them again).
+        # recording only, written in place by one scan.
         carry, records = _records(step, carry, config.steps + 1, 1, config.unroll)
         last = jax.tree_util.tree_map(lambda x: x[-1], records)
     else:
@@ -287,10 +290,9 @@ def run_descent(
                 if config.evaluate is not None:
                     evaluations = _concat(evaluations, tail_evaluation)
         _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
-        records = join_records(records, last)
+        records = _one(last) if records is None else _concat(records, _one(last))
     if config.evaluate is not None:
-        final_evaluation = jax.tree_util.tree_map(lambda x: x[None], config.evaluate(carry.params))
-        evaluations = _concat(evaluations, final_evaluation)
+        evaluations = _concat(evaluations, _one(config.evaluate(carry.params)))
     diverged_at = _diverged_at(config, carry, last)
     return Descent(records, evaluations, carry.params, last.loss, diverged_at)
 
@@ -301,9 +303,3 @@ def _diverged_at(config: DescentConfig, carry: _Carry, last: _Record) -> jax.Arr
     finished = _healthy(config, last.loss) & _tree.all_finite(carry.params)
     steps = jnp.int32(config.steps)
     return jnp.where(carry.moves < steps, carry.moves, jnp.where(finished, -1, steps))
-
-
-def join_records(head: PyTree | None, last: PyTree) -> PyTree:
-    """The records ``head`` (stacked on axis 0) followed by ``last``, on axis 0."""
-    last = jax.tree_util.tree_map(lambda x: jnp.expand_dims(x, 0), last)
-    return last if head is None else _concat(head, last)

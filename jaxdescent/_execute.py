@@ -59,44 +59,45 @@ def _one_run(fn: Static, factory: Static, settings, config: DescentConfig, run, 
     return run_descent(fn.value, x0, optimizer, config, shared["args"], shared["data"], key)
 
 
-def _fields(config: DescentConfig, shape: tuple[int, ...], descent: Descent, tolerance) -> dict:
-    """The result's fields, the first ``prod(shape)`` runs laid out on the dims ``shape``."""
-    n = math.prod(shape)
-    on_dims = lambda x: x[:n].reshape(shape + x.shape[1:])  # noqa: E731
-    tree = lambda t: None if t is None else jax.tree_util.tree_map(on_dims, t)  # noqa: E731
-    records = descent.records
-    loss = on_dims(records.loss)
-    reached = jnp.full(shape, -1, jnp.int32)
+def _fields(config: DescentConfig, descent: Descent, tolerance: Any) -> dict[str, Any]:
+    """The result's fields of a batch of runs (a leading runs axis on every leaf)."""
+    records, at = descent.records, descent.diverged_at
+    reached = jnp.full(at.shape, -1, jnp.int32)
     if tolerance is not None:
-        hit = loss <= tolerance
+        hit = records.loss <= tolerance
         first = jnp.asarray(config.record_steps())[jnp.argmax(hit, axis=-1)]
         reached = jnp.where(hit.any(axis=-1), first, -1)
-    diverged_at = on_dims(descent.diverged_at)
     return {
-        "loss": loss,
-        "grad_norm": tree(records.grad_norm),
-        "params": tree(records.params),
-        "aux": tree(records.aux),
-        "evaluations": tree(descent.evaluations),
-        "final_params": tree(descent.final_params),
-        "final_loss": on_dims(descent.final_loss),
-        "diverged_at": diverged_at,
-        "diverged": diverged_at >= 0,
+        "loss": records.loss,
+        "grad_norm": records.grad_norm,
+        "params": records.params,
+        "aux": records.aux,
+        "evaluations": descent.evaluations,
+        "final_params": descent.final_params,
+        "final_loss": descent.final_loss,
+        "diverged_at": at,
+        "diverged": at >= 0,
         "steps_to_tolerance": reached,
     }
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2, 3), static_argnames=("mesh", "shape"))
 def kernel(fn, factory, settings, config, runs, shared, *, mesh, shape):
-    """``vmap`` of one run over ``runs``; with a ``mesh``, each device runs its own share."""
+    """``vmap`` of one run over ``runs``; with a ``mesh``, each device runs its own share.
+    The fields come back shaped ``(*shape, ...)``: the first ``prod(shape)`` runs on the dims."""
     one = functools.partial(_one_run, fn, factory, settings, config)
-    batch = jax.vmap(one, in_axes=(0, None))
-    if mesh is not None:
+
+    def batch(runs, shared):
+        descent = jax.vmap(one, in_axes=(0, None))(runs, shared)
+        return _fields(config, descent, shared["tolerance"])
+
+    if mesh is not None:  # each device computes its runs' fields: nothing to partition
         split, whole = PartitionSpec(AXIS), PartitionSpec()
         batch = jax.shard_map(
             batch, mesh=mesh, in_specs=(split, whole), out_specs=split, check_vma=False
         )
-    return _fields(config, shape, batch(runs, shared), shared["tolerance"])
+    n = math.prod(shape)  # the runs that are not padding, laid out on the dims
+    return jax.tree_util.tree_map(lambda x: x[:n].reshape(shape + x.shape[1:]), batch(runs, shared))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,7 +195,8 @@ def _compute(kernel: Callable, grid, shared: dict, plan: Plan, lo: int, count: i
 def execute(kernel: Callable, grid, shared: dict, plan: Plan, store, progress) -> dict[str, Any]:
     """Every field of the result, computed chunk by chunk or read back from ``store``."""
     if plan.chunk >= grid.size and store is None and jax.process_count() == 1:
-        runs, placed = _place(plan, grid.runs(np.arange(grid.size)), shared)
+        padded = np.minimum(np.arange(plan.chunk), grid.size - 1)  # a share per device
+        runs, placed = _place(plan, grid.runs(padded), shared)
         return jax.block_until_ready(kernel(runs, placed, mesh=plan.mesh, shape=grid.shape))
     host, treedef = None, None
     bar = Progress(-(-grid.size // plan.chunk), progress)
