@@ -292,3 +292,22 @@ def check_tolerance(tolerance: Any) -> float | None:
     if not is_python_number(tolerance) or math.isnan(tolerance):
         raise ValueError(f"`tolerance` must be a number or None, got {tolerance!r}")
     return float(tolerance)
+
+
+def check_state(state: Any, expected: Any) -> None:
+    """An optimizer state given to continue a descent: the structure, shapes and dtypes
+    that ``optimizer.init(x0)`` gives (checked at trace time)."""
+    got, want = jax.tree_util.tree_structure(state), jax.tree_util.tree_structure(expected)
+    if got != want:
+        raise ValueError(
+            f"`state` must be this optimizer's state for `x0` (as `init(x0)` gives): "
+            f"expected structure {want}, got {got}"
+        )
+    for a, b in zip(
+        jax.tree_util.tree_leaves(state), jax.tree_util.tree_leaves(expected), strict=True
+    ):
+        if (np.shape(a), jnp.result_type(a)) != (b.shape, b.dtype):
+            raise ValueError(
+                f"`state` must match `init(x0)`: expected a leaf {b.dtype}{list(b.shape)}, "
+                f"got {jnp.result_type(a)}{list(np.shape(a))}"
+            )

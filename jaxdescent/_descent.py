@@ -158,12 +158,13 @@ def _step(
     updates, opt_state = optimizer.update(
         grads, carry.opt_state, carry.params, value=record.loss, grad=grads, value_fn=value_fn
     )
-    ok = _healthy(config, record.loss) & (carry.t < config.steps)  # step T only records
+    moving = carry.t < config.steps  # step T only records: the state stays that of step T
+    ok = _healthy(config, record.loss) & moving
     if latch:
         ok = ok & (carry.moves == carry.t)
     new = _Carry(
         params=_tree.tree_map(functools.partial(_move_if, ok), carry.params, updates),
-        opt_state=opt_state,
+        opt_state=_tree.where(moving, opt_state, carry.opt_state),
         moves=carry.moves + ok.astype(carry.moves.dtype),
         t=carry.t + 1,
         order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
@@ -239,6 +240,7 @@ class Descent(NamedTuple):
     final_params: PyTree
     final_loss: jax.Array
     diverged_at: jax.Array
+    final_state: PyTree
 
 
 def _depends_on_step(config: DescentConfig, data, key) -> bool:
@@ -254,8 +256,10 @@ def run_descent(
     args: tuple[Any, ...] = (),
     data: PyTree | None = None,
     key: jax.Array | None = None,
+    opt_state: PyTree | None = None,
 ) -> Descent:
-    """Run ``config.steps`` steps of ``optimizer`` on ``fn`` from ``x0``.
+    """Run ``config.steps`` steps of ``optimizer`` on ``fn`` from ``x0`` (and from
+    ``opt_state``, to continue a descent; default ``optimizer.init(x0)``).
 
     Pure and traceable: no validation, no compilation, safe under ``jit`` and ``vmap``.
     """
@@ -269,7 +273,8 @@ def run_descent(
     latch = _depends_on_step(config, data, key)
     step = functools.partial(_step, objective, optimizer, config, latch, reorder)
     t0 = jnp.array(0, jnp.int32)
-    carry = _Carry(x0, optimizer.init(x0), t0, t0, order)
+    opt_state = optimizer.init(x0) if opt_state is None else opt_state
+    carry = _Carry(x0, opt_state, t0, t0, order)
 
     evaluations, records = None, None
     if config.record_every == 1 and config.evaluate is None:
@@ -294,7 +299,7 @@ def run_descent(
     if config.evaluate is not None:
         evaluations = _concat(evaluations, _one(config.evaluate(carry.params)))
     diverged_at = _diverged_at(config, carry, last)
-    return Descent(records, evaluations, carry.params, last.loss, diverged_at)
+    return Descent(records, evaluations, carry.params, last.loss, diverged_at, carry.opt_state)
 
 
 def _diverged_at(config: DescentConfig, carry: _Carry, last: _Record) -> jax.Array:

@@ -16,6 +16,7 @@ from jaxdescent._checks import (
     check_data,
     check_key,
     check_optimizer,
+    check_state,
     float_params,
 )
 from jaxdescent._descent import Descent, DescentConfig, run_descent
@@ -47,6 +48,9 @@ class Trajectory(NamedTuple):
         when only the final loss or parameters are). From then on the run is frozen at the
         parameters of that step: usually finite ones whose loss overflowed, or
         the non-finite ones an overflowing update produced.
+      final_state: the optimizer's state after the last step (L-BFGS memory,
+        moments, schedule-free averages ...): ``minimize(..., x0=run.final_params,
+        state=run.final_state)`` continues the descent.
     """
 
     params: PyTree | None
@@ -60,6 +64,7 @@ class Trajectory(NamedTuple):
     final_loss: jax.Array
     diverged: jax.Array
     diverged_at: jax.Array
+    final_state: PyTree
 
 
 def trajectory(config: DescentConfig, descent: Descent) -> Trajectory:
@@ -79,6 +84,7 @@ def trajectory(config: DescentConfig, descent: Descent) -> Trajectory:
         final_loss=descent.final_loss,
         diverged=descent.diverged_at >= 0,
         diverged_at=descent.diverged_at,
+        final_state=descent.final_state,
     )
 
 
@@ -102,9 +108,12 @@ def join(dynamic: list[Any], static: Any) -> PyTree:
 
 
 @functools.partial(jax.jit, static_argnames=("fn", "static_optimizer", "config"))
-def _descend(fn, x0, dynamic_optimizer, static_optimizer, config, args, data, key):
+def _descend(fn, x0, dynamic_optimizer, static_optimizer, config, args, data, key, state):
     optimizer = join(dynamic_optimizer, static_optimizer)
-    return trajectory(config, run_descent(fn.value, x0, optimizer, config, args, data, key))
+    if state is not None:
+        check_state(state, jax.eval_shape(optimizer.init, x0))
+    descent = run_descent(fn.value, x0, optimizer, config, args, data, key, state)
+    return trajectory(config, descent)
 
 
 def minimize(
@@ -126,6 +135,7 @@ def minimize(
     evaluate_every: int | None = None,
     diverge_above: float | None = None,
     unroll: int = 1,
+    state: PyTree | None = None,
 ) -> Trajectory:
     r"""Descend ``fn`` from ``x0`` for ``steps`` steps as one compiled ``lax.scan``.
 
@@ -164,6 +174,10 @@ def minimize(
       evaluate_every: steps between evaluations, a multiple of ``record_every``.
       diverge_above: a finite loss above this also counts as divergence.
       unroll: steps per compiled loop iteration (``lax.scan``'s ``unroll``).
+      state: the optimizer state to start from (a previous run's ``final_state``,
+        with ``x0`` its ``final_params``); default ``optimizer.init(x0)``. The step
+        count of minibatches and keys starts again at 0: for a stochastic objective
+        pass a new ``key`` to continue with fresh draws.
 
     Returns:
       A :class:`Trajectory`.
@@ -196,4 +210,4 @@ def minimize(
         unroll=unroll,
     )
     dynamic, static = split(optimizer)
-    return _descend(Static(fn), x0, dynamic, static, config, tuple(args), data, key)
+    return _descend(Static(fn), x0, dynamic, static, config, tuple(args), data, key, state)

@@ -12,6 +12,10 @@ import jaxdescent as jd
 from jaxdescent._minimize import _descend
 
 
+def rosenbrock(w: jax.Array) -> jax.Array:
+    return (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
+
+
 def quadratic(w: jax.Array) -> jax.Array:
     """C(w) = 3/2 |w|^2, so dC/dw = 3 w and plain descent gives w_t = (1 - 3 lr)^t w_0."""
     return 1.5 * jnp.sum(w**2)
@@ -255,3 +259,45 @@ def test_gradient_norm_recording_can_be_left_out() -> None:
     assert lean.grad_norm is None
     np.testing.assert_array_equal(lean.loss, full.loss)
     np.testing.assert_array_equal(lean.params, full.params)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [lambda: jd.adam(0.02), lambda: jd.sgd(1e-3, momentum=0.9), optax.lbfgs],
+    ids=["adam", "sgd-momentum", "optax.lbfgs"],
+)
+def test_a_continued_descent_equals_one_descent_bit_for_bit(build) -> None:
+    x0 = jnp.array([-1.2, 1.0], jnp.float64)
+    with jax.numpy_dtype_promotion("standard"):  # optax mixes int32 counts with Python ints
+        whole = jd.minimize(rosenbrock, x0, build(), steps=60)
+        first = jd.minimize(rosenbrock, x0, build(), steps=25)
+        rest = jd.minimize(
+            rosenbrock, first.final_params, build(), steps=35, state=first.final_state
+        )
+    np.testing.assert_array_equal(rest.final_params, whole.final_params)
+    np.testing.assert_array_equal(np.concatenate([first.loss[:-1], rest.loss]), whole.loss)
+    assert jax.tree_util.tree_structure(rest.final_state) == jax.tree_util.tree_structure(
+        build().init(x0)
+    )
+
+
+def test_lbfgs_and_line_searches_get_value_grad_and_value_fn() -> None:
+    x0 = jnp.array([-1.2, 1.0], jnp.float64)
+    backtracking = optax.scale_by_backtracking_linesearch(max_backtracking_steps=30)
+    with jax.numpy_dtype_promotion("standard"):  # optax mixes int32 counts with Python ints
+        lbfgs = jd.minimize(rosenbrock, x0, optax.lbfgs(), steps=60)
+        searched = jd.minimize(rosenbrock, x0, optax.chain(jd.sgd(1.0), backtracking), steps=300)
+    assert float(lbfgs.final_loss) < 1e-12  # Rosenbrock's minimum is 0 at (1, 1)
+    np.testing.assert_allclose(lbfgs.final_params, [1.0, 1.0], atol=1e-6)
+    # A step of 1 diverges on Rosenbrock; the line search (which calls value_fn) shrinks it
+    # until the loss decreases (Armijo), so the loss never rises.
+    assert bool(jd.minimize(rosenbrock, x0, jd.sgd(1.0), steps=300).diverged)
+    assert not bool(searched.diverged)
+    assert np.all(np.diff(np.asarray(searched.loss)) <= 0)
+    assert float(searched.final_loss) < 0.01 * float(searched.loss[0])
+
+
+def test_a_state_of_another_optimizer_is_refused() -> None:
+    x0 = jnp.ones(2, jnp.float32)
+    with pytest.raises(ValueError, match="`state` must be this optimizer's state"):
+        jd.minimize(quadratic, x0, jd.adam(0.1), steps=2, state=jd.sgd(0.1).init(x0))
