@@ -13,8 +13,8 @@ Series, in order of priority (a later series gets the time left):
 
 Each series grows N by powers of 2 up to 2^22 and stops growing once a call
 took more than 60 s or the predicted next call would pass the deadline. Both are
-timed until every run has finished and its outputs are on the device (sweep
-copies a field to the host only when it is read, which neither side does here).
+timed until every run has finished and its outputs are on the device (a one-chunk
+sweep returns jax.Arrays left there; neither side copies to the host here).
 Prints a markdown table and, if ``$OUT`` is set, writes ``$OUT/gpu.json``.
 """
 
