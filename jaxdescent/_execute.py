@@ -182,29 +182,27 @@ def _place(plan: Plan, runs: dict, shared: dict) -> tuple[dict, dict]:
     return jax.device_put(runs, split), jax.device_put(shared, whole)
 
 
-def _compute(kernel: Callable, grid, shared: dict, plan: Plan, lo: int, count: int) -> dict:
-    """This process's share of the runs ``[lo, lo + count)`` (padded by repeating the last)."""
-    flat = np.minimum(np.arange(lo, lo + count), grid.size - 1)
-    mine = flat[jax.process_index() * (count // jax.process_count()) :][
-        : count // jax.process_count()
-    ]
+def _compute(kernel: Callable, grid, shared: dict, plan: Plan, lo: int, shape=None) -> dict:
+    """This process's share of the chunk of runs from ``lo`` (padded by repeating the last
+    run), laid out on ``shape`` (default: one runs axis)."""
+    share = plan.share
+    flat = np.minimum(np.arange(lo, lo + plan.chunk), grid.size - 1)
+    mine = flat[jax.process_index() * share :][:share]
     runs, shared = _place(plan, grid.runs(mine), shared)
-    return kernel(runs, shared, mesh=plan.mesh, shape=(len(mine),))
+    return kernel(runs, shared, mesh=plan.mesh, shape=(share,) if shape is None else shape)
 
 
 def execute(kernel: Callable, grid, shared: dict, plan: Plan, store, progress) -> dict[str, Any]:
     """Every field of the result, computed chunk by chunk or read back from ``store``."""
     if plan.chunk >= grid.size and store is None and jax.process_count() == 1:
-        padded = np.minimum(np.arange(plan.chunk), grid.size - 1)  # a share per device
-        runs, placed = _place(plan, grid.runs(padded), shared)
-        return jax.block_until_ready(kernel(runs, placed, mesh=plan.mesh, shape=grid.shape))
+        return jax.block_until_ready(_compute(kernel, grid, shared, plan, 0, grid.shape))
     host, treedef = None, None
     bar = Progress(-(-grid.size // plan.chunk), progress)
     for c, lo in enumerate(range(0, grid.size, plan.chunk)):
         hi = min(lo + plan.chunk, grid.size)
         leaves = None if store is None else store.load(c, hi - lo)
         if leaves is None:
-            out = _compute(kernel, grid, shared, plan, lo, plan.chunk)
+            out = _compute(kernel, grid, shared, plan, lo)
             flat, treedef = jax.tree_util.tree_flatten(out)
             leaves = [x[: hi - lo] for x in _gather([np.asarray(x) for x in flat])]
             if store is not None:
