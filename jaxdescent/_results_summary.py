@@ -61,8 +61,8 @@ def summary_text(
     result: Any, top: int, max_rows: int, metric: str, over: Any, reduce: str, mode: str
 ) -> str:
     """The text of :meth:`SweepResult.summary` (its arguments checked here)."""
-    top = check_positive_int("top", top)
-    max_rows = check_positive_int("max_rows", max_rows)
+    check_positive_int("top", top)
+    check_positive_int("max_rows", max_rows)
     if over is None:
         over = ("seed",) if "seed" in result.dims else ()
     over = check_over(result.dims, over)
