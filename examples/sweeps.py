@@ -80,11 +80,12 @@ print(momentum.summary(max_rows=6))
 
 # %% [markdown]
 # The sweep is the same computation as a loop of `jd.minimize`, one learning rate
-# at a time; `sel` picks the run at the coordinate value nearest to the one asked.
+# at a time; `sel(..., method="nearest")` picks the run at the coordinate value nearest
+# to the one asked (plain `sel` asks for an exact coordinate value).
 
 # %%
 for wanted in (1e-4, 1e-3, 0.5):
-    picked = momentum.sel(learning_rate=wanted)
+    picked = momentum.sel(learning_rate=wanted, method="nearest")
     assert picked.dims == ()
     lr = float(rates[np.argmin(np.abs(np.log(rates / wanted)))])
     one = jd.minimize(surface, x0, jd.sgd(lr, momentum=0.9), steps=STEPS, record_params=False)

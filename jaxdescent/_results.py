@@ -1,22 +1,26 @@
-"""``SweepResult``: the named, NumPy-backed record of a sweep, and its file format."""
+"""``SweepResult``: the named record of a sweep, and the questions it answers.
+
+Selection and ranking live in :mod:`jaxdescent._results_query`, the summary table in
+:mod:`jaxdescent._results_summary`, pandas and xarray views in
+:mod:`jaxdescent._results_frames`, and the file format in :mod:`jaxdescent._results_io`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
-from jaxdescent._files import CorruptFileError, read_npz, write_npz
+from jaxdescent import _results_frames, _results_io, _results_query
+from jaxdescent._results_summary import summary_text
 
 PyTree = Any
-_ARRAYS = ("loss", "grad_norm", "steps", "final_loss", "diverged", "diverged_at")
-_ARRAYS += ("steps_to_tolerance", "evaluation_steps")
-_TREES = ("params", "final_params", "evaluations", "aux")
 _RUN_FIELDS = ("loss", "grad_norm", "final_loss", "diverged", "diverged_at", "steps_to_tolerance")
-_RUN_FIELDS += _TREES
+_RUN_FIELDS += _results_io.TREES
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -52,6 +56,15 @@ class SweepResult:
     the devices that computed them until they are read (``np.asarray`` copies one
     to the host); chunked, saved or loaded results hold NumPy arrays. Every
     method takes either.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> res = jd.sweep(lambda w: jnp.sum(w**2), jd.sgd, x0=jnp.array([1.0]), steps=2,
+      ...                learning_rate=[0.1, 0.25, 0.5])
+      >>> res.best()  # w <- (1 - 2 lr) w: 0.5 lands on the minimum
+      {'learning_rate': 0.5, 'final_loss': 0.0}
+      >>> float(res.sel(learning_rate=0.25).final_loss)
+      0.0625
     """
 
     dims: tuple[str, ...]
@@ -72,194 +85,211 @@ class SweepResult:
     @property
     def shape(self) -> tuple[int, ...]:
         """The size of each dim."""
-        return self.final_loss.shape
+        return tuple(np.shape(self.final_loss))
 
-    def _paired(self) -> list[str]:
-        """Hyperparameters paired along ``"sample"`` (``pairing="zip"``)."""
-        return [name for name in self.coords if name not in self.dims]
+    def sel(self, *, method: str | None = None, **coords: Any) -> SweepResult:
+        """The runs at the given coordinate values: a value drops its dim, a list keeps it.
 
-    def sel(self, **coords: Any) -> SweepResult:
-        """The runs at the coordinate values nearest to those given; the selected dims drop.
+        A value matches a coordinate equal to it once cast to the coordinate's
+        dtype (``0.01`` matches a float32 ``0.01``); ``method="nearest"`` takes the
+        nearest instead. With ``pairing="zip"``, give ``sample=`` or paired
+        hyperparameter values (a sample matching all of them; lists of one length
+        pick one sample per position).
 
-        Example: ``res.sel(learning_rate=1e-2, start=0)``. With ``pairing="zip"``
-        give hyperparameter values (the nearest sample is taken) or ``sample=i``.
-        """
-        known = set(self.dims) | set(self._paired())
-        unknown = sorted(set(coords) - known)
-        if unknown:
-            raise ValueError(
-                f"`sel` got unknown coordinate(s) {unknown}; this result has {sorted(known)}"
-            )
-        index = {d: _nearest(self.coords[d], v) for d, v in coords.items() if d in self.dims}
-        paired = {name: v for name, v in coords.items() if name not in self.dims}
-        if paired and "sample" not in index:
-            index["sample"] = _nearest_sample(self.coords, paired)
-        out = self
-        for dim, i in index.items():
-            out = out._drop(dim, i)
-        return out
-
-    def _drop(self, dim: str, i: int) -> SweepResult:
-        axis = self.dims.index(dim)
-        take = lambda x: None if x is None else x[(slice(None),) * axis + (i,)]  # noqa: E731
-        fields = {f: _tree_map(take, getattr(self, f)) for f in _RUN_FIELDS}
-        dims = tuple(d for d in self.dims if d != dim)
-        gone = {dim} | (set(self._paired()) if dim == "sample" else set())
-        coords = {k: v for k, v in self.coords.items() if k not in gone}
-        return dataclasses.replace(self, dims=dims, coords=coords, **fields)
-
-    def _run_coords(self, index: tuple[int, ...]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for dim, i in zip(self.dims, index, strict=True):
-            out[dim] = self.coords[dim][i].item()
-            if dim == "sample":
-                out.update({name: self.coords[name][i].item() for name in self._paired()})
-        return out
-
-    def best(self) -> dict[str, Any]:
-        """Coordinates and ``final_loss`` of the lowest final loss among runs that did not diverge.
+        Args:
+          method: ``None`` (exact) or ``"nearest"``.
+          **coords: dim (or paired hyperparameter) name -> a number or a list of numbers.
 
         Raises:
-          ValueError: if every run diverged.
-        """
-        ok = ~self.diverged & np.isfinite(self.final_loss)
-        if not ok.any():
-            raise ValueError("`best` has no run to pick: every run diverged")
-        index = np.unravel_index(np.argmin(np.where(ok, self.final_loss, np.inf)), self.shape)
-        index = tuple(int(i) for i in index)
-        return {**self._run_coords(index), "final_loss": self.final_loss[index].item()}
+          ValueError: an unknown name, a NaN, or (exact) a value that is not a
+            coordinate, naming the value and the dim; ``method`` not allowed.
+          TypeError: a value that is not a number.
 
-    def summary(self, max_rows: int = 20) -> str:
-        """A text table: the best run, then per dim the best final loss and the diverged count.
-
-        Diverged runs are counted, never averaged, so no entry is NaN.
+        Example:
+          >>> import numpy as np, jaxdescent as jd
+          >>> res = jd.sweep(lambda w, key: w @ w, jd.sgd, x0=np.ones(2, np.float32), steps=1,
+          ...                learning_rate=[0.1, 0.2], seeds=3)
+          >>> res.sel(learning_rate=0.2).dims, res.sel(seed=[0, 2]).shape
+          (('seed',), (2, 2))
+          >>> res.sel(learning_rate=0.19, method="nearest").coords["seed"]
+          array([0, 1, 2], dtype=uint32)
         """
-        return _summary_table(self, max_rows)
+        return self._take(_results_query.where_values(self, coords, method))
+
+    def isel(self, **positions: int | Sequence[int]) -> SweepResult:
+        """The runs at the given positions: an integer drops its dim, a list keeps it.
+
+        Raises:
+          ValueError: an unknown dim or an empty list. IndexError: a position out of range.
+          TypeError: a position that is not an integer.
+
+        Example:
+          >>> import numpy as np, jaxdescent as jd
+          >>> res = jd.sweep(lambda w: w @ w, jd.sgd, x0=np.ones(2, np.float32), steps=1,
+          ...                learning_rate=[0.1, 0.2, 0.3])
+          >>> res.isel(learning_rate=[0, -1]).coords["learning_rate"]
+          array([0.1, 0.3], dtype=float32)
+        """
+        return self._take(_results_query.where_positions(self, positions))
+
+    def _take(self, where: dict[str, int | list[int]]) -> SweepResult:
+        """The runs at positions ``where`` (an int drops the dim, a list keeps it)."""
+
+        def take(x: Any) -> Any:  # one axis at a time, the last first: two lists make a grid
+            for axis in reversed(range(len(self.dims))):
+                if (w := where.get(self.dims[axis])) is not None:
+                    x = x[(slice(None),) * axis + (np.asarray(w) if isinstance(w, list) else w,)]
+            return x
+
+        fields = {f: _tree_map(take, getattr(self, f)) for f in _RUN_FIELDS}
+        coords = {}
+        for name, values in self.coords.items():
+            dim = name if name in self.dims else "sample"
+            if dim not in where:
+                coords[name] = values
+            elif isinstance(where[dim], list):
+                coords[name] = np.asarray(values)[where[dim]]
+        dims = tuple(d for d in self.dims if not isinstance(where.get(d, []), int))
+        return dataclasses.replace(self, dims=dims, coords=coords, **fields)
+
+    def best(
+        self,
+        metric: str = "final_loss",
+        *,
+        over: str | Sequence[str] = (),
+        reduce: str = "mean",
+        mode: str = "min",
+        allow_diverged: bool = False,
+    ) -> dict[str, Any]:
+        """The best configuration's coordinates and its (reduced) metric.
+
+        The metric of each run is reduced over the dims ``over`` (e.g. ``"seed"``),
+        and the configuration of the other dims with the lowest (``mode="min"``) or
+        highest value wins. A configuration with a diverged run (or a non-finite
+        metric) never wins unless ``allow_diverged``.
+
+        Args:
+          metric: ``"final_loss"``, or the name of an evaluation holding one number
+            per evaluation (``"accuracy"`` for ``evaluations["accuracy"]``; nested:
+            ``"val/accuracy"``): its last evaluation.
+          over: the dims to reduce over; ``()`` ranks single runs.
+          reduce: ``"mean"``, ``"median"``, ``"max"`` or ``"min"``.
+          mode: ``"min"`` or ``"max"``: which end wins.
+          allow_diverged: let configurations with a diverged run win.
+
+        Returns:
+          The winner's coordinates on the other dims (with paired hyperparameters
+          for ``"sample"``), and its value under the metric's name.
+
+        Raises:
+          ValueError: a bad argument (named), or no configuration that may win.
+
+        Example:
+          >>> import numpy as np, jaxdescent as jd
+          >>> res = jd.sweep(lambda w: w @ w, jd.sgd, starts=np.eye(2, dtype=np.float32),
+          ...                steps=1, learning_rate=[0.125, 0.25])
+          >>> res.best(over="start", reduce="max")  # |w|^2 (1 - 2 lr)^2, the worst start
+          {'learning_rate': 0.25, 'final_loss': 0.25}
+        """
+        ranking = _results_query.rank(self, metric, over, reduce, mode, allow_diverged)
+        if not ranking.order.size:
+            what = (
+                "every run diverged"
+                if ranking.dims == self.dims
+                else (f"every configuration over {over!r} has a run that diverged")
+            )
+            raise ValueError(
+                f"`best` has nothing to pick: {what} (or has a non-finite {metric}); "
+                "pass allow_diverged=True to rank them anyway"
+            )
+        i = int(ranking.order[0])
+        winner = _results_query.config_coords(self, ranking.dims, i)
+        return {**winner, metric: ranking.value.flat[i].item()}
+
+    def summary(
+        self,
+        top: int = 5,
+        *,
+        max_rows: int = 20,
+        metric: str = "final_loss",
+        over: str | Sequence[str] | None = None,
+        reduce: str = "mean",
+        mode: str = "min",
+    ) -> str:
+        """A text table: the run count and diverged runs, the ``top`` configurations ranked
+        as :meth:`best` ranks them, then per dim the best value at each coordinate.
+
+        ``over=None`` reduces over ``"seed"`` when there is one (the table says
+        "mean over seed (4)"); pass ``()`` to rank single runs. Diverged runs are
+        counted, never averaged, so no entry is NaN. ``max_rows``: rows per dim.
+
+        Raises:
+          ValueError: a bad argument, named (``top`` and ``max_rows`` are integers >= 1).
+        """
+        return summary_text(self, top, max_rows, metric, over, reduce, mode)
 
     def to_dataframe(self) -> Any:
-        """One row per run: its coordinates, final loss, divergence and steps to tolerance.
+        """One row per run: its coordinates, ``final_loss``, ``diverged``, ``diverged_at``,
+        ``steps_to_tolerance``, and the last evaluation of each evaluation holding one
+        number per evaluation (column ``evaluation/NAME``).
 
         Raises:
           ImportError: if pandas is not installed.
         """
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError(
-                "SweepResult.to_dataframe needs pandas, which is not installed: pip install pandas"
-            ) from None
-        rows = [
-            {**self._run_coords(i), **{f: getattr(self, f)[i].item() for f in _RUN_FIELDS[2:6]}}
-            for i in np.ndindex(*self.shape)
-        ]
-        return pd.DataFrame(rows)
+        return _results_frames.to_dataframe(self)
+
+    def to_xarray(self) -> Any:
+        """Every field as an ``xarray.Dataset`` on the sweep's dims and coords.
+
+        Records (``loss``, ``grad_norm``, ``params/...``, ``aux/...``) have the dim
+        ``step`` (coordinate ``steps``); evaluations (``evaluation/NAME``) the dim
+        ``evaluation_step``; ``final_loss``, ``diverged``, ``diverged_at``,
+        ``steps_to_tolerance`` and ``final_params/...`` only the sweep's dims.
+        Pytree leaves are named by key path (``final_params/layers/0/w``); their own
+        axes are dims ``NAME_dim_i``, shared by ``params/NAME`` and
+        ``final_params/NAME``. Paired hyperparameters of ``pairing="zip"`` are
+        coordinates on ``"sample"``. (netCDF refuses ``/`` in names: rename before
+        ``to_netcdf``.)
+
+        Raises:
+          ImportError: if xarray is not installed (``pip install xarray``).
+        """
+        return _results_frames.to_xarray(self)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write every field to one ``.npz`` file (exactly: dtypes and pytrees kept)."""
-        arrays, meta = {}, {"dims": list(self.dims), "coords": list(self.coords), "trees": {}}
-        for name, value in self.coords.items():
-            arrays[f"coords:{name}"] = value
-        for name in _ARRAYS:
-            if getattr(self, name) is not None:
-                arrays[name] = getattr(self, name)
-        for name in _TREES:
-            leaves, skeleton = flatten(name, getattr(self, name))
-            arrays.update(leaves)
-            meta["trees"][name] = skeleton
-        write_npz(path, arrays, meta)
+        """Write every field to one ``.npz`` file (exactly: dtypes and pytrees kept).
+
+        Pytree leaves are stored by key path; see :mod:`jaxdescent._results_io`.
+
+        Raises:
+          TypeError: a pytree leaf that is not an array or a number.
+        """
+        _results_io.save(self, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> SweepResult:
+    def load(cls, path: str | os.PathLike[str], *, like: Any = None) -> SweepResult:
         """Read a result written by :meth:`save` (sizes and dtypes checked, nothing unpickled).
+
+        Pytrees of dicts, lists, tuples and ``None`` are rebuilt alone; any other
+        node (an equinox module, a flax ``nnx.State``, a custom class) needs a
+        template: ``like=`` one run's parameters (for ``final_params`` and
+        ``params``) or a ``SweepResult`` of the same structure (for every field).
+
+        A sweep's ``save_to`` directory cannot be loaded: it keeps unnamed chunk
+        outputs, without the coordinates a result needs. Rerun the same
+        ``jd.sweep(...)`` call with ``save_to=``: it reads every saved chunk back
+        without computing and returns the result.
 
         Raises:
           CorruptFileError: (a ``ValueError``) naming ``path``, if it is not such a file.
+          ValueError: a pytree needs ``like=``, or ``like`` does not match (key paths,
+            number or per-run shapes of the leaves); ``path`` is a directory.
         """
-        arrays, meta = read_npz(path)
-        try:
-            fields: dict[str, Any] = {name: arrays.get(name) for name in _ARRAYS}
-            for name in _TREES:
-                fields[name] = unflatten(meta["trees"].get(name), arrays)
-            coords = {name: arrays[f"coords:{name}"] for name in meta["coords"]}
-            return cls(dims=tuple(meta["dims"]), coords=coords, **fields)
-        except (KeyError, TypeError, AttributeError, ValueError) as error:
-            raise CorruptFileError(f"{path}: not a saved SweepResult ({error!r})") from None
-
-
-def flatten(prefix: str, tree: PyTree) -> tuple[dict[str, np.ndarray], Any]:
-    """The leaves of ``tree`` named by their key paths, and a JSON skeleton to rebuild it."""
-    leaves: dict[str, np.ndarray] = {}
-
-    def walk(node: Any, name: str) -> Any:
-        if node is None:
-            return {"none": 0}
-        if type(node) is dict and all(isinstance(k, str) for k in node):
-            return {"dict": [[k, walk(v, f"{name}[{k!r}]")] for k, v in node.items()]}
-        if type(node) in (list, tuple):
-            return {type(node).__name__: [walk(v, f"{name}[{i}]") for i, v in enumerate(node)]}
-        if isinstance(node, np.ndarray | np.generic | jax.Array | int | float):
-            leaves[name] = np.asarray(node)
-            return {"leaf": name, "dtype": str(leaves[name].dtype)}
-        raise TypeError(
-            f"`SweepResult.save` stores pytrees of dicts (string keys), lists, tuples and "
-            f"arrays; `{name}` is a {type(node).__name__}"
-        )
-
-    return leaves, walk(tree, prefix) if tree is not None else None
-
-
-def unflatten(skeleton: Any, arrays: dict[str, np.ndarray]) -> PyTree:
-    """Inverse of :func:`flatten`."""
-    if skeleton is None or "none" in skeleton:
-        return None
-    if "leaf" in skeleton:
-        return arrays[skeleton["leaf"]]
-    if "dict" in skeleton:
-        return {k: unflatten(v, arrays) for k, v in skeleton["dict"]}
-    kind = "list" if "list" in skeleton else "tuple"
-    items = [unflatten(v, arrays) for v in skeleton[kind]]
-    return items if kind == "list" else tuple(items)
-
-
-def _summary_table(result: SweepResult, max_rows: int) -> str:
-    ok = ~result.diverged & np.isfinite(result.final_loss)
-    n, n_bad = result.final_loss.size, int((~ok).sum())
-    sizes = " x ".join(f"{d} ({s})" for d, s in zip(result.dims, result.shape, strict=True))
-    lines = [f"SweepResult: {n} runs over {sizes or 'one configuration'}; {n_bad} diverged"]
-    if ok.any():
-        best = " ".join(f"{k}={v:.6g}" for k, v in result.best().items())
-        lines.append(f"best: {best}")
-    masked = np.where(ok, result.final_loss, np.inf)
-    for axis, dim in enumerate(result.dims):
-        lines += ["", f"{dim:>14}  {'best final loss':>16}  diverged"]
-        others = tuple(a for a in range(masked.ndim) if a != axis)
-        best = masked.min(axis=others) if others else masked
-        bad = (~ok).sum(axis=others) if others else (~ok).astype(int)
-        total = n // result.shape[axis]
-        for i in range(min(result.shape[axis], max_rows)):
-            loss = f"{best[i]:.6g}" if np.isfinite(best[i]) else "all diverged"
-            lines.append(f"{result.coords[dim][i]:>14.6g}  {loss:>16}  {bad[i]}/{total}")
-        if result.shape[axis] > max_rows:
-            lines.append(f"{'...':>14}  ({result.shape[axis] - max_rows} more)")
-    return "\n".join(lines)
+        return _results_io.load(cls, path, like)
 
 
 def _tree_map(f, tree: PyTree) -> PyTree:
     return None if tree is None else jax.tree_util.tree_map(f, tree)
-
-
-def _nearest(values: np.ndarray, value: Any) -> int:
-    return int(np.argmin(np.abs(values.astype(np.float64) - float(value))))
-
-
-def _nearest_sample(coords: dict[str, np.ndarray], wanted: dict[str, Any]) -> int:
-    """The sample closest to ``wanted`` (distances scaled by each hyperparameter's spread)."""
-    distance = 0.0
-    for name, value in wanted.items():
-        column = coords[name].astype(np.float64)
-        spread = np.ptp(column) or 1.0
-        distance = distance + np.abs(column - float(value)) / spread
-    return int(np.argmin(distance))
 
 
 def steps_to_tolerance(loss: np.ndarray, steps: np.ndarray, tolerance: float | None) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import jax
@@ -9,7 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jaxdescent as jd
 from jaxdescent import SweepResult
+from jaxdescent._files import write_npz
 from jaxdescent._results import steps_to_tolerance
 
 
@@ -73,9 +76,9 @@ def test_save_refuses_a_pytree_it_cannot_rebuild(tmp_path) -> None:
         odd.save(tmp_path / "odd.npz")
 
 
-def test_sel_picks_the_nearest_coordinate_and_drops_the_dim() -> None:
+def test_sel_nearest_picks_the_nearest_coordinate_and_drops_the_dim() -> None:
     result = _result()
-    picked = result.sel(learning_rate=0.012)
+    picked = result.sel(learning_rate=0.012, method="nearest")
     assert picked.dims == ("start",)
     assert "learning_rate" not in picked.coords
     np.testing.assert_array_equal(picked.loss, result.loss[1])
@@ -85,26 +88,49 @@ def test_sel_picks_the_nearest_coordinate_and_drops_the_dim() -> None:
     assert one.final_loss == np.float32(0.7)
 
 
-def test_sel_by_a_paired_hyperparameter_picks_its_sample() -> None:
-    result = _result()
-    zipped = SweepResult(
+def _zipped() -> SweepResult:
+    """Three samples of (learning_rate, b1) paired with pairing='zip'."""
+    return SweepResult(
         **{
-            **result.sel(start=0).__dict__,
+            **_result().sel(start=0).__dict__,
             "dims": ("sample",),
             "coords": {"sample": np.arange(3), "learning_rate": np.array([0.1, 0.01, 0.001]),
                        "b1": np.array([0.9, 0.5, 0.0])},
         }
     )  # fmt: skip
-    picked = zipped.sel(b1=0.45)
+
+
+def test_sel_by_a_paired_hyperparameter_picks_its_sample() -> None:
+    zipped = _zipped()
+    picked = zipped.sel(b1=0.45, method="nearest")
     assert picked.dims == ()
     assert picked.coords == {}
     assert picked.final_loss == np.float32(1.5)
+    assert zipped.sel(b1=0.5, learning_rate=0.01).final_loss == np.float32(1.5)  # exact
+    with pytest.raises(ValueError, match=r"no sample .* has b1=0.45; pass method='nearest'"):
+        zipped.sel(b1=0.45)
+    with pytest.raises(ValueError, match=r"no sample .* has b1=0.5, learning_rate=0.1;"):
+        zipped.sel(b1=0.5, learning_rate=0.1)  # both exist, not in one sample
+    with pytest.raises(ValueError, match="`sample` or the paired hyperparameters, not both"):
+        zipped.sel(b1=0.5, sample=1)
     assert zipped.best() == {
         "sample": 2,
         "learning_rate": 0.001,
         "b1": 0.0,
         "final_loss": pytest.approx(0.7),
     }
+
+
+def test_sel_lists_of_paired_values_pick_one_sample_each_and_keep_the_dim() -> None:
+    zipped = _zipped()
+    picked = zipped.sel(b1=[0.0, 0.9], learning_rate=[0.001, 0.1])
+    assert picked.dims == ("sample",)
+    np.testing.assert_array_equal(picked.coords["sample"], [2, 0])
+    np.testing.assert_array_equal(picked.coords["b1"], [0.0, 0.9])
+    np.testing.assert_array_equal(picked.coords["learning_rate"], [0.001, 0.1])
+    np.testing.assert_array_equal(picked.final_loss, zipped.final_loss[[2, 0]])
+    with pytest.raises(ValueError, match="lists of one non-zero length"):
+        zipped.sel(b1=[0.0, 0.9], learning_rate=[0.001])
 
 
 def test_sel_of_an_unknown_name_is_an_error() -> None:
@@ -157,3 +183,161 @@ def test_steps_to_tolerance_is_the_first_recorded_step_below() -> None:
     steps = np.array([0, 10, 20, 25], np.int32)
     np.testing.assert_array_equal(steps_to_tolerance(loss, steps, 0.5), [20, -1, 0])
     np.testing.assert_array_equal(steps_to_tolerance(loss, steps, None), [-1, -1, -1])
+
+
+@jax.tree_util.register_pytree_node_class
+class Affine:
+    """A custom pytree node (as an equinox module or a flax ``nnx.State`` is)."""
+
+    def __init__(self, weight, bias) -> None:
+        self.weight, self.bias = weight, bias
+
+    def tree_flatten(self):
+        return (self.weight, self.bias), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*children)
+
+
+def _with_affine() -> SweepResult:
+    """``_result()`` whose parameters are ``Affine`` (2 x 3 weight, 2 bias) per run."""
+    rng = np.random.default_rng(2)
+    params = Affine(rng.normal(size=(3, 2, 4, 2, 3)), rng.normal(size=(3, 2, 4, 2)))
+    final = jax.tree_util.tree_map(lambda x: x[:, :, -1], params)
+    return dataclasses.replace(_result(), params=params, final_params=final)
+
+
+def test_save_and_load_a_custom_pytree_with_a_template(tmp_path) -> None:
+    result = _with_affine()
+    result.save(tmp_path / "affine.npz")
+    one_run = Affine(np.zeros((2, 3), np.float32), np.zeros(2, np.float32))
+    for like in (one_run, result):
+        loaded = SweepResult.load(tmp_path / "affine.npz", like=like)
+        assert isinstance(loaded.final_params, Affine)
+        assert isinstance(loaded.params, Affine)
+        _assert_same(loaded, result)
+
+
+def test_load_of_a_custom_pytree_without_a_template_says_to_pass_like(tmp_path) -> None:
+    _with_affine().save(tmp_path / "affine.npz")
+    with pytest.raises(
+        ValueError,
+        match=r"`params` is a pytree with nodes that only a template "
+        r"can rebuild .*pass like=",
+    ):
+        SweepResult.load(tmp_path / "affine.npz")
+
+
+@pytest.mark.parametrize(
+    ("like", "message"),
+    [
+        (
+            Affine(np.zeros((3, 2)), np.zeros(2)),
+            r"`params\[<flat index 0>\]` is \(2, 3\) per run "
+            r"in the file, \(3, 2\) in `like`",
+        ),
+        # a tuple of the same shapes is another structure: its key paths differ
+        (
+            (np.zeros((2, 3)), np.zeros(2)),
+            r"its 2 leaves are \['params\[0\]', 'params\[1\]'\], "
+            r"the file's 2 are \['params\[<flat index 0>\]', ",
+        ),
+        ({"w": np.zeros((2, 3))}, r"its 1 leaves are \[\"params\['w'\]\"\], the file's 2"),
+    ],
+)
+def test_load_refuses_a_template_that_does_not_match(tmp_path, like, message) -> None:
+    _with_affine().save(tmp_path / "affine.npz")
+    with pytest.raises(ValueError, match=message):
+        SweepResult.load(tmp_path / "affine.npz", like=like)
+
+
+def test_load_of_a_custom_evaluation_pytree_needs_a_result_as_template(tmp_path) -> None:
+    result = _result()
+    custom = dataclasses.replace(result, evaluations=Affine(*[result.evaluations["accuracy"]] * 2))
+    custom.save(tmp_path / "custom.npz")
+    with pytest.raises(ValueError, match=r"`evaluations` is a pytree .* pass like=a SweepResult"):
+        SweepResult.load(tmp_path / "custom.npz", like=Affine(None, None))
+    _assert_same(SweepResult.load(tmp_path / "custom.npz", like=custom), custom)
+
+
+def test_save_and_load_an_equinox_module(tmp_path) -> None:
+    import equinox as eqx
+
+    class Model(eqx.Module):
+        linear: eqx.nn.Linear
+        scale: jax.Array
+
+    model = Model(eqx.nn.Linear(3, 2, key=jax.random.key(0)), jnp.ones(2))
+    batched = jax.tree_util.tree_map(
+        lambda x: np.stack([np.asarray(x) + i for i in range(3)]), model
+    )
+    result = dataclasses.replace(_result().isel(start=0), params=None, final_params=batched)
+    result.save(tmp_path / "model.npz")
+    with pytest.raises(ValueError, match="pass like="):
+        SweepResult.load(tmp_path / "model.npz")
+    loaded = SweepResult.load(tmp_path / "model.npz", like=model)
+    assert isinstance(loaded.final_params, Model)
+    assert loaded.final_params.linear.in_features == 3
+    _assert_same(loaded, result)
+
+
+def test_load_of_a_save_to_directory_says_to_rerun_the_sweep(tmp_path, monkeypatch) -> None:
+    def call():
+        return jd.sweep(
+            lambda w: jnp.sum(w**2),
+            jd.sgd,
+            x0=jnp.array([1.0, -1.0]),
+            steps=3,
+            learning_rate=[0.1, 0.2],
+            chunk_size=1,
+            save_to=tmp_path / "run",
+        )
+
+    first = call()
+    with pytest.raises(
+        ValueError,
+        match=r"is a sweep's `save_to` directory.* rerun the same "
+        r"`jd.sweep\(...\)` call with save_to=",
+    ):
+        SweepResult.load(tmp_path / "run")
+
+    # what the message promises: the rerun reads every chunk back, computing nothing
+    def refuse(*args, **kwargs):
+        raise AssertionError("a chunk was computed")
+
+    monkeypatch.setattr(jd._execute, "_compute", refuse)  # type: ignore[attr-defined]
+    _assert_same(call(), first)
+    with pytest.raises(ValueError, match="is a directory, not a saved result file"):
+        SweepResult.load(tmp_path)
+
+
+def test_load_reads_a_file_from_before_key_paths_were_stored(tmp_path) -> None:
+    result = _result().isel(start=0)
+    arrays = {f"coords:{name}": value for name, value in result.coords.items()}
+    arrays |= {
+        name: getattr(result, name)
+        for name in (
+            "loss",
+            "grad_norm",
+            "steps",
+            "final_loss",
+            "diverged",
+            "diverged_at",
+            "steps_to_tolerance",
+        )
+    }
+    arrays["final_params['w']"] = result.final_params["w"]
+    skeleton = {"dict": [["w", {"leaf": "final_params['w']", "dtype": "float32"}]]}
+    meta = {
+        "dims": ["learning_rate"],
+        "coords": ["learning_rate"],
+        "trees": {"params": None, "final_params": skeleton},
+    }
+    write_npz(tmp_path / "old.npz", arrays, meta)
+    loaded = SweepResult.load(tmp_path / "old.npz")
+    assert loaded.params is None
+    assert loaded.evaluations is None
+    assert list(loaded.final_params) == ["w"]
+    np.testing.assert_array_equal(loaded.final_params["w"], result.final_params["w"])
+    np.testing.assert_array_equal(loaded.final_loss, result.final_loss)
