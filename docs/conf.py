@@ -51,6 +51,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax 3, shipped in the package and copied into _static/mathjax when a build
+    # succeeds; it also sets mathjax_path, so pages load no script from a CDN.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
 ]
 
@@ -113,5 +116,6 @@ html_theme_options = {
     "use_repository_button": False,
     "show_toc_level": 2,
 }
-# Nothing is fetched at build time: no intersphinx, no remote images.
+# Nothing is fetched at build time (no intersphinx, no remote images), nor when a page is
+# read: the maths renderer is bundled (see extensions).
 suppress_warnings: list[str] = []
