@@ -52,9 +52,10 @@ def examples(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the documentation offline, warnings as errors."""
+    """Build the documentation offline, warnings as errors, then check the built pages."""
     session.install("-e", ".[docs,data]")
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+    session.run("pytest", "-q", "tests/test_docs_html.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -48,9 +48,29 @@ copyright = "2026, the jaxdescent authors"
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax 3, shipped in the package and copied into _static/mathjax when a build
+    # succeeds; it also sets mathjax_path, so pages load no script from a CDN.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
+]
+
+# Every cross-reference must resolve: `-W` alone lets a dead {func} link through.
+nitpicky = True
+# Except the types of other libraries in signatures and attribute types: the build is
+# offline, so there are no intersphinx inventories to link them to. Every jaxdescent
+# name must still resolve.
+nitpick_ignore_regex = [
+    ("py:class", r"(collections\.abc|os|pathlib|typing|numpy|jax|jaxlib|optax|matplotlib)\..+"),
+]
+# Private names that docstrings point at and the API does not document. To be removed
+# when those docstrings (sweep in _sweep.py, SweepResult.load in _results.py) stop
+# naming them.
+nitpick_ignore = [
+    ("py:mod", "jaxdescent._execute"),
+    ("py:exc", "CorruptFileError"),
 ]
 
 exclude_patterns = ["_build", "conf.py", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
@@ -70,13 +90,24 @@ nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
 
+# The API pages are MyST files whose entries sit in {eval-rst} blocks: MyST does not
+# parse the reST that autodoc emits inside a MyST directive, so ```{autofunction}``` would
+# print `.. py:function::` as text. autosummary draws each page's table; it writes no
+# stub pages (every entry is written out by hand in docs/api/*.md).
+autosummary_generate = False
+
 # autodoc: Google-style docstrings, signatures as written, members in source order.
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+# Types only for what the docstring describes: a class's fields are its Attributes,
+# not a second, undescribed list of constructor parameters.
+autodoc_typehints_description_target = "documented"
 autodoc_default_options = {"exclude-members": "__init__, __new__"}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
+# Attributes as one compact field list (name, type, description), like Args.
+napoleon_use_ivar = True
 
 html_theme = "sphinx_book_theme"
 html_title = "jaxdescent"
@@ -85,5 +116,6 @@ html_theme_options = {
     "use_repository_button": False,
     "show_toc_level": 2,
 }
-# Nothing is fetched at build time: no intersphinx, no remote images.
+# Nothing is fetched at build time (no intersphinx, no remote images), nor when a page is
+# read: the maths renderer is bundled (see extensions).
 suppress_warnings: list[str] = []

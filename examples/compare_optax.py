@@ -22,25 +22,19 @@
 # and we show each one with a computation whose answer is known in closed form.
 # Every claim is checked by an `assert`: run the file as a script
 # (`python examples/compare_optax.py --small --out figures/`) or as a notebook.
+# The docs run it at its small sizes (`SMALL`); `save(fig, name)` shows a figure
+# and, given `--out`, also writes it there.
 
 # %% tags=["remove-cell"]
 # %matplotlib inline
-
-# %%
+# Command-line plumbing, removed from the docs page. `--small` (or JAXDESCENT_SMALL=1,
+# which the docs build sets) picks the small sizes; `--out DIR` saves the figures there.
 import argparse
 import os
 from pathlib import Path
 
-import jax.numpy as jnp
-import numpy as np
-from matplotlib.figure import Figure
-
-import jaxdescent as jd
-from jaxdescent import landscapes
-from jaxdescent import plot as jdplot
-
 parser = argparse.ArgumentParser(description="jaxdescent against optax.")
-parser.add_argument("--small", action="store_true", help="small grids (for tests and docs)")
+parser.add_argument("--small", action="store_true", help="small sizes (for tests and docs)")
 parser.add_argument("--out", type=Path, default=None, help="folder to save the figures in")
 cli, _ = parser.parse_known_args()  # in a notebook the kernel's own arguments are ignored
 SMALL = cli.small or os.environ.get("JAXDESCENT_SMALL") == "1"
@@ -49,12 +43,21 @@ if OUT is not None:
     OUT.mkdir(parents=True, exist_ok=True)
 
 
-def save(fig: Figure, name: str) -> Figure:
-    """Write ``fig`` to ``--out`` (when given) and hand it back for the notebook to show."""
+def save(fig, name):
+    """Write ``fig`` to ``--out`` (when given) and hand it back for the page to show."""
     if OUT is not None:
         fig.savefig(OUT / f"{name}.png", dpi=80)
     return fig
 
+
+# %%
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.figure import Figure
+
+import jaxdescent as jd
+from jaxdescent import landscapes
+from jaxdescent import plot as jdplot
 
 # %% [markdown]
 # ## 1. The table

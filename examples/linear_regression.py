@@ -22,7 +22,7 @@
 #
 # It is one of the few costs whose minimum has a formula: setting the gradient
 # $\frac1n X^\top (Xw - y)$ to zero gives the *normal equations*
-# $X^\top X\, w^\* = X^\top y$, which `np.linalg.lstsq` solves. So it is the
+# $X^\top X\, w^\star = X^\top y$, which `np.linalg.lstsq` solves. So it is the
 # place to watch stochastic gradient descent and check it against the answer.
 #
 # **Stochastic** gradient descent does not compute the full gradient. At each
@@ -36,16 +36,35 @@
 # `data=`, `batch_size=` and a `key=`. Every claim below is checked by an
 # `assert`; run it as a script (`python examples/linear_regression.py --small`)
 # or as a notebook.
+# The docs run it at its small sizes (`SMALL`); `save(fig, name)` shows a figure
+# and, given `--out`, also writes it there.
 
 # %% tags=["remove-cell"]
 # %matplotlib inline
-
-# %%
+# Command-line plumbing, removed from the docs page. `--small` (or JAXDESCENT_SMALL=1,
+# which the docs build sets) picks the small sizes; `--out DIR` saves the figures there.
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
+parser = argparse.ArgumentParser(description="Linear regression by minibatch SGD.")
+parser.add_argument("--small", action="store_true", help="small sizes (for tests and docs)")
+parser.add_argument("--out", type=Path, default=None, help="folder to save the figures in")
+cli, _ = parser.parse_known_args()  # in a notebook the kernel's own arguments are ignored
+SMALL = cli.small or os.environ.get("JAXDESCENT_SMALL") == "1"
+OUT = cli.out
+if OUT is not None:
+    OUT.mkdir(parents=True, exist_ok=True)
+
+
+def save(fig, name):
+    """Write ``fig`` to ``--out`` (when given) and hand it back for the page to show."""
+    if OUT is not None:
+        fig.savefig(OUT / f"{name}.png", dpi=80)
+    return fig
+
+
+# %%
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -53,28 +72,13 @@ from matplotlib.figure import Figure
 
 import jaxdescent as jd
 
-parser = argparse.ArgumentParser(description="Linear regression by minibatch SGD.")
-parser.add_argument("--small", action="store_true", help="small sizes (for tests and docs)")
-parser.add_argument("--out", type=Path, default=None, help="folder for the figures (a temp dir)")
-cli, _ = parser.parse_known_args()  # in a notebook the kernel's own arguments are ignored
-SMALL = cli.small or os.environ.get("JAXDESCENT_SMALL") == "1"
-OUT = cli.out or Path(tempfile.mkdtemp(prefix="jaxdescent-linreg-"))
-OUT.mkdir(parents=True, exist_ok=True)
-
-
-def save(fig: Figure, name: str) -> Figure:
-    """Write ``fig`` to the output folder and hand it back for the notebook to show."""
-    fig.savefig(OUT / f"{name}.png", dpi=80)
-    return fig
-
-
 # %% [markdown]
 # ## The data and the closed-form answer
 #
 # `jd.datasets.linear_regression` draws Gaussian features $X$, true weights
 # $w_{true}$ and targets $y = X w_{true} + \sigma \varepsilon$. Because of the
-# noise, the least-squares answer $w^\*$ is close to $w_{true}$ but not equal to
-# it: $w^\*$ is what any minimizer of $C$ must find.
+# noise, the least-squares answer $w^\star$ is close to $w_{true}$ but not equal to
+# it: $w^\star$ is what any minimizer of $C$ must find.
 
 # %%
 N, DIM, STEPS, BATCH = (256, 5, 400, 4) if SMALL else (4096, 20, 3000, 32)
@@ -98,12 +102,12 @@ def full_cost(w):
 assert abs(C_star - 0.1**2 / 2) < 0.3 * 0.1**2 / 2, "the cost left at w* is the noise, sigma^2/2"
 
 # %% [markdown]
-# ## Constant learning rate: SGD settles in a cloud around $w^\*$
+# ## Constant learning rate: SGD settles in a cloud around $w^\star$
 #
 # With `batch_size` the recorded `loss` is each step's *minibatch* cost, noisy by
 # nature. The full cost $C(w_t)$ is recorded separately by `evaluate=` every
 # `evaluate_every` steps, between which the steps run undisturbed. A constant
-# learning rate never lets the noise die out: the iterates reach $w^\*$'s
+# learning rate never lets the noise die out: the iterates reach $w^\star$'s
 # neighbourhood fast, then wander in a cloud whose size grows with $\alpha$.
 
 # %%
@@ -132,12 +136,12 @@ assert minibatch_loss[-STEPS // 4 :].std() > 3 * evaluated[-5:].std(), "minibatc
 assert error_constant[-1] < 0.1 * error_constant[0], "SGD gets close to w*"
 
 # %% [markdown]
-# ## A decaying learning rate: SGD converges to $w^\*$
+# ## A decaying learning rate: SGD converges to $w^\star$
 #
 # Letting $\alpha_t$ fall to zero shrinks the cloud with it (Robbins and Monro,
 # 1951). Any schedule, a function of the step count, can be the learning rate;
-# here a cosine from 0.05 to 0. SGD then finds $w^\*$ itself, far closer than
-# $w^\*$ is to the true weights.
+# here a cosine from 0.05 to 0. SGD then finds $w^\star$ itself, far closer than
+# $w^\star$ is to the true weights.
 
 
 # %%
@@ -215,4 +219,3 @@ right.axhline(np.linalg.norm(w_star - w_true), color="k", ls=":", lw=1, label="|
 right.set(yscale="log", xlabel="epochs (examples processed / n)", ylabel="|w - w*|")
 right.legend(fontsize="small")
 save(fig, "linear_regression")
-print(f"figures in {OUT}")

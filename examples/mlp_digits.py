@@ -20,6 +20,8 @@
 # (learning rates x seeds) in one compiled call. Every claim is checked by an
 # `assert`; run it as a script (`python examples/mlp_digits.py --small`) or as a
 # notebook.
+# The docs run it at its small sizes (`SMALL`); `save(fig, name)` shows a figure
+# and, given `--out`, also writes it there.
 #
 # The network is two plain functions of its parameters, no framework:
 #
@@ -33,13 +35,30 @@
 
 # %% tags=["remove-cell"]
 # %matplotlib inline
-
-# %%
+# Command-line plumbing, removed from the docs page. `--small` (or JAXDESCENT_SMALL=1,
+# which the docs build sets) picks the small sizes; `--out DIR` saves the figures there.
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
+parser = argparse.ArgumentParser(description="An MLP on the digits, trained by backpropagation.")
+parser.add_argument("--small", action="store_true", help="small sizes (for tests and docs)")
+parser.add_argument("--out", type=Path, default=None, help="folder to save the figures in")
+cli, _ = parser.parse_known_args()  # in a notebook the kernel's own arguments are ignored
+SMALL = cli.small or os.environ.get("JAXDESCENT_SMALL") == "1"
+OUT = cli.out
+if OUT is not None:
+    OUT.mkdir(parents=True, exist_ok=True)
+
+
+def save(fig, name):
+    """Write ``fig`` to ``--out`` (when given) and hand it back for the page to show."""
+    if OUT is not None:
+        fig.savefig(OUT / f"{name}.png", dpi=80)
+    return fig
+
+
+# %%
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -47,21 +66,6 @@ from matplotlib.figure import Figure
 
 import jaxdescent as jd
 import jaxdescent.plot
-
-parser = argparse.ArgumentParser(description="An MLP on the digits, trained by backpropagation.")
-parser.add_argument("--small", action="store_true", help="small sizes (for tests and docs)")
-parser.add_argument("--out", type=Path, default=None, help="folder for the figures (a temp dir)")
-cli, _ = parser.parse_known_args()  # in a notebook the kernel's own arguments are ignored
-SMALL = cli.small or os.environ.get("JAXDESCENT_SMALL") == "1"
-OUT = cli.out or Path(tempfile.mkdtemp(prefix="jaxdescent-digits-"))
-OUT.mkdir(parents=True, exist_ok=True)
-
-
-def save(fig: Figure, name: str) -> Figure:
-    """Write ``fig`` to the output folder and hand it back for the notebook to show."""
-    fig.savefig(OUT / f"{name}.png", dpi=80)
-    return fig
-
 
 # %% [markdown]
 # ## The data
@@ -260,4 +264,3 @@ right.set(xscale="log", xlabel="learning rate", ylabel="held-out accuracy", ylim
 right.set_title(f"after {STEPS} steps of SGD (momentum 0.9)")
 right.legend(fontsize="small")
 save(fig, "mlp_digits")
-print(f"figures in {OUT}")

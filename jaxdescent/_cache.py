@@ -31,7 +31,7 @@ def enable_compilation_cache(directory: str | os.PathLike[str] | None = None) ->
 
     Args:
       directory: where to keep the cache; created if missing. Default:
-        :func:`default_cache_directory` (``~/.cache/jaxdescent/xla``).
+        ``$XDG_CACHE_HOME/jaxdescent/xla``, i.e. ``~/.cache/jaxdescent/xla``.
 
     Returns:
       The cache directory, as an absolute path.

@@ -228,9 +228,10 @@ def sweep(
       pairing: ``"grid"`` (every combination of the swept values, in the order
         given) or ``"zip"`` (the i-th values together, one dim ``"sample"``:
         random search).
-      record_every, record_params, record_grad_norm, args, has_aux, data, batch_size,
-        sampling, evaluate, evaluate_every, diverge_above, unroll: as in ``minimize``
-        (``record_params`` defaults to ``False`` here).
+      record_every, record_params, record_grad_norm, args, has_aux: as in
+        :func:`minimize` (``record_params`` defaults to ``False`` here).
+      data, batch_size, sampling, evaluate, evaluate_every, diverge_above, unroll: as
+        in :func:`minimize`.
       tolerance: for ``steps_to_tolerance``: the first recorded step with loss <= tolerance.
       chunk_size: runs per compiled call (rounded up to a multiple of the device
         count); the last chunk is padded, so every chunk shares one compilation.

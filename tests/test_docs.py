@@ -2,10 +2,12 @@
 
 Public names: ``jaxdescent.__all__`` and the ``__all__`` of every public submodule
 (``jaxdescent.landscapes``, ``jaxdescent.plot``, ``jaxdescent.datasets``, ...). A name
-has its place when an autodoc directive (```` ```{autofunction} jaxdescent.adam ````,
-``autoclass``, ...) documents it, under this path or under another public path to
-the same object. The docs build itself (``nox -s docs``) checks that each directive
-resolves; it is too slow for the test suite.
+has its place when an autodoc directive in an ``{eval-rst}`` block (``.. autofunction::
+adam`` after ``.. currentmodule:: jaxdescent``, ``.. autoclass::``, ...) documents it,
+or a ``.. py:module::`` directive for a module, under this path or under another public
+path to the same object. The docs build itself (``nox -s docs``, then
+``tests/test_docs_html.py`` on the built site) checks that each entry renders; it is too
+slow for the test suite.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import jaxdescent
 
 API_PAGES = Path(__file__).resolve().parent.parent / "docs" / "api"
 DIRECTIVE = re.compile(
-    r"^(?:```|:::)\{(?:auto(?:function|class|data|attribute|exception|module))\}\s+([\w.]+)",
+    r"^\.\. (currentmodule|py:module|auto(?:function|class|data|attribute|exception|module))::"
+    r"\s+([\w.]+)",
     re.MULTILINE,
 )
 
@@ -50,12 +53,29 @@ def public_names() -> list[tuple[str, Any]]:
     ]
 
 
+def page_targets(text: str) -> set[str]:
+    """The dotted paths one page documents: its modules and, after each
+    ``currentmodule``, the names its autodoc directives take relative to it."""
+    targets, module = set(), ""
+    for directive, name in DIRECTIVE.findall(text):
+        if directive == "currentmodule":
+            module = name
+        elif directive in ("py:module", "automodule"):
+            module = name
+            targets.add(name)
+        else:
+            targets.add(
+                f"{module}.{name}" if module and not name.startswith(module + ".") else name
+            )
+    return targets
+
+
 def documented_targets() -> set[str]:
     """The dotted paths the API pages hand to autodoc directives."""
     return {
         target
         for page in sorted(API_PAGES.glob("*.md"))
-        for target in DIRECTIVE.findall(page.read_text(encoding="utf-8"))
+        for target in page_targets(page.read_text(encoding="utf-8"))
     }
 
 

@@ -43,6 +43,22 @@ def test_example_is_a_notebook(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_first_code_a_reader_sees_is_about_the_subject(path: Path) -> None:
+    """The command-line plumbing sits in a ``remove-cell`` cell, off the docs page."""
+    notebook = jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
+    shown = [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])
+    ]
+    assert shown, f"{path.name} shows no code"
+    plumbing = [
+        w for w in ("argparse", "parse_known_args", "--out", "mkdir") if w in shown[0].source
+    ]
+    assert not plumbing, f"{path.name} opens with command-line plumbing: {plumbing}"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs(path: Path, tmp_path: Path) -> None:
     """``python examples/X.py --small --out DIR`` exits 0: every assert in it held."""
     out = tmp_path / path.stem

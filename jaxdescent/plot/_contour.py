@@ -28,7 +28,8 @@ class Trajectories(NamedTuple):
       ax: the Axes.
       contour: the contour set of the landscape.
       lines: ``{label: [one Line2D per run]}`` (a bare Trajectory has label ``None``).
-      starts, ends: ``{label: Line2D}`` markers at the first and last points of each run.
+      starts: ``{label: Line2D}`` markers at the first point of each run.
+      ends: ``{label: Line2D}`` markers at the last point of each run.
       minima: the markers of the global minima, then of the local minima (or ``None``).
     """
 
