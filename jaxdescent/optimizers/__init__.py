@@ -1,7 +1,7 @@
 """Optimizers as pure ``(init, update)`` pairs, following optax's protocol."""
 
-from jaxdescent.optimizers._adam import adam, adamw, nadam
-from jaxdescent.optimizers._adam_variants import adamax, amsgrad, radam
+from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
+from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
 from jaxdescent.optimizers._layerwise import lamb, novograd
 from jaxdescent.optimizers._lion import lion
@@ -16,12 +16,14 @@ __all__ = [
     "adagrad",
     "adam",
     "adamax",
+    "adamaxw",
     "adamw",
     "adan",
     "amsgrad",
     "lamb",
     "lion",
     "nadam",
+    "nadamw",
     "noisy_sgd",
     "novograd",
     "polyak_sgd",
