@@ -8,7 +8,7 @@ from jaxdescent.optimizers._lion import lion
 from jaxdescent.optimizers._polyak import polyak_sgd
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
-from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd
+from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
 
 __all__ = [
     "adabelief",
@@ -32,5 +32,6 @@ __all__ = [
     "rprop",
     "sgd",
     "sign_sgd",
+    "signum",
     "yogi",
 ]
