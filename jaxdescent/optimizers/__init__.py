@@ -5,6 +5,11 @@ from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
 from jaxdescent.optimizers._layerwise import lamb, novograd
 from jaxdescent.optimizers._lion import lion
+from jaxdescent.optimizers._optimistic import (
+    optimistic_adam,
+    optimistic_adam_v2,
+    optimistic_gradient_descent,
+)
 from jaxdescent.optimizers._polyak import polyak_sgd
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
@@ -26,6 +31,9 @@ __all__ = [
     "nadamw",
     "noisy_sgd",
     "novograd",
+    "optimistic_adam",
+    "optimistic_adam_v2",
+    "optimistic_gradient_descent",
     "polyak_sgd",
     "radam",
     "rmsprop",
