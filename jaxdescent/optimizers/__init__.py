@@ -14,6 +14,7 @@ from jaxdescent.optimizers._polyak import polyak_sgd
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
 from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
+from jaxdescent.optimizers._trust_ratio import fromage, lars
 
 __all__ = [
     "adabelief",
@@ -25,7 +26,9 @@ __all__ = [
     "adamw",
     "adan",
     "amsgrad",
+    "fromage",
     "lamb",
+    "lars",
     "lion",
     "nadam",
     "nadamw",
