@@ -14,6 +14,8 @@ protocol so that the shared equivalence tests drive it like an optax optimizer.
 - :func:`adan`: Xie et al. 2022, Algorithm 1 with the bias correction of the
   authors' code (``optax.adan`` weighs gradient differences by ``1 - b2``
   instead of ``b2`` and decays weights without the proximal step).
+- :func:`lars`: You et al. 2017, Algorithm 1 and eq. 6 (``optax.lars`` divides by
+  ``||g + beta w||`` instead of ``||g|| + beta ||w||``).
 """
 
 from __future__ import annotations
@@ -215,5 +217,63 @@ def polyak_sgd(
         step = jnp.asarray(s, dtype) * polyak
         updates = jax.tree_util.tree_map(lambda g: -step * g, grads)
         return updates, count + 1
+
+    return optax.GradientTransformationExtraArgs(init, update)
+
+
+class LarsState(NamedTuple):
+    t: jax.Array
+    v: Any  # the momentum of each layer
+
+
+def lars(
+    learning_rate: Any,
+    weight_decay: Any = 0.0,
+    weight_decay_mask: Any = True,
+    trust_coefficient: float = 0.001,
+    eps: float = 0.0,
+    trust_ratio_mask: Any = True,
+    momentum: float = 0.9,
+    nesterov: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    """You, Gitman and Ginsburg, LARS (arXiv:1708.03888), Algorithm 1 with eq. 6, per layer l.
+
+    lambda^l = eta ||w^l|| / (||grad L(w^l)|| + beta ||w^l||)      (+ eps, as optax)
+    v^l <- m v^l + gamma lambda^l (grad L(w^l) + beta w^l);   w^l <- w^l - v^l
+    A layer is a leaf. Outside ``weight_decay_mask`` beta = 0, outside ``trust_ratio_mask``
+    lambda = 1, and lambda = 1 where ||w^l|| or the denominator vanishes (optax's guard).
+    ``nesterov`` (not in the paper, as optax): w^l <- w^l - (m v^l + gamma lambda^l (...)).
+    """
+
+    def per_leaf(mask, tree):
+        mask_tree = mask(tree) if callable(mask) else mask
+        return tree_map(lambda flag, x: tree_map(lambda _: flag, x), mask_tree, tree)
+
+    def init(params):
+        return LarsState(jnp.zeros([], jnp.int32), tree_map(jnp.zeros_like, params))
+
+    def update(grads, state, params=None, **extra_args):
+        dtype = _dtype(grads)
+        gamma = _at(learning_rate, state.t, dtype)
+        decay = _at(weight_decay, state.t, dtype)
+
+        def one(g, w, v, decays, scaled):
+            beta = decay if decays else jnp.zeros([], dtype)
+            local_lr = jnp.ones([], dtype)
+            if scaled:
+                w_norm, g_norm = jnp.sqrt(jnp.sum(w * w)), jnp.sqrt(jnp.sum(g * g))
+                denominator = g_norm + beta * w_norm
+                ratio = trust_coefficient * w_norm / (denominator + eps)
+                local_lr = jnp.where((w_norm == 0) | (denominator == 0), local_lr, ratio)
+            step = gamma * local_lr * (g + beta * w)
+            v = momentum * v + step
+            return -(momentum * v + step) if nesterov else -v, v
+
+        decays = per_leaf(weight_decay_mask, grads)
+        scaled = per_leaf(trust_ratio_mask, grads)
+        out = tree_map(one, grads, params, state.v, decays, scaled)
+        treedef = jax.tree_util.tree_structure(grads)
+        parts = [treedef.unflatten(x) for x in zip(*treedef.flatten_up_to(out), strict=True)]
+        return parts[0], LarsState(state.t + 1, parts[1])
 
     return optax.GradientTransformationExtraArgs(init, update)

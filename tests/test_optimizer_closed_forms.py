@@ -15,7 +15,8 @@ import optax
 import pytest
 
 import jaxdescent as jd
-from tests.cases_adaptive import matrices_only
+from tests import equivalence
+from tests.registry import Case, matrices_only
 
 F64 = jnp.float64
 
@@ -216,6 +217,146 @@ def test_yogi_second_moment_moves_additively():
         np.testing.assert_allclose(float(state.nu[0]), 1e-6 + t * 0.1 * 4.0, rtol=1e-14)
 
 
+# --- signum, lars, fromage, optimistic methods, nadamw, adamaxw ------------------------
+
+
+def test_signum_steps_by_the_sign_of_the_momentum():
+    """m_1 = 0.1 g_1 = 0.1; a smaller opposite g_2 = -0.5 leaves m_2 = 0.04 > 0, -1.5 flips it."""
+    opt = jd.signum(0.1, beta=0.9)
+    for g2, m2 in ((-0.5, 0.09 - 0.05), (-1.5, 0.09 - 0.15)):
+        u1, state = opt.update(jnp.array([1.0], F64), opt.init(jnp.zeros(1, F64)))
+        u2, state = opt.update(jnp.array([g2], F64), state)
+        assert float(u1[0]) == -0.1
+        assert float(u2[0]) == -0.1 * math.copysign(1.0, m2)
+        np.testing.assert_allclose(float(state.ema[0]), m2, rtol=1e-14)
+
+
+def test_lars_trust_ratio_is_the_papers():
+    """lam = eta ||w|| / (||g|| + beta ||w||) = 0.5 * 5 / (5 + 5); optax uses ||g + beta w||."""
+    w, g = jnp.array([3.0, 4.0], F64), jnp.array([0.0, 5.0], F64)
+    kwargs = {"learning_rate": 1.0, "weight_decay": 1.0, "trust_coefficient": 0.5}
+    d = np.array([3.0, 9.0])  # g + beta w
+    ours, theirs = jd.lars(**kwargs), optax.lars(**kwargs)
+    u, state = ours.update(g, ours.init(w), w)
+    np.testing.assert_allclose(u, -0.25 * d, rtol=1e-15)
+    with jax.numpy_dtype_promotion("standard"):
+        u_optax, _ = theirs.update(g, theirs.init(w), w)
+    np.testing.assert_allclose(u_optax, -0.5 * 5 / np.linalg.norm(d) * d, rtol=1e-15)
+    u2, _ = ours.update(g, state, w)  # v_2 = m v_1 + the same step
+    np.testing.assert_allclose(u2, -(0.9 + 1) * 0.25 * d, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"learning_rate": 1.0},
+        {"learning_rate": 1.0, "momentum": 0.5, "nesterov": True, "eps": 1e-8},
+        {"learning_rate": 1.0, "trust_ratio_mask": matrices_only},
+        {  # the decaying leaf has no trust ratio
+            "learning_rate": 1.0,
+            "weight_decay": 0.1,
+            "weight_decay_mask": {"w": False, "b": True},
+            "trust_ratio_mask": {"w": True, "b": False},
+        },
+    ],
+)
+def test_lars_without_weight_decay_equals_optax(kwargs):
+    """Where no weight decays inside a trust ratio the two denominators agree: we equal
+    optax.lars (bitwise but for XLA's fusion of the masked tree, within float32 rounding)."""
+    case = Case("lars", jd.lars, optax.lars, (kwargs,))
+    deviations = equivalence.stream_deviations(case, kwargs)
+    assert deviations["float32"] <= 1e-6
+    assert deviations["float64"] <= 1e-15
+
+
+def test_fromage_keeps_the_norm_for_an_orthogonal_gradient():
+    """With g orthogonal to w the step alpha ||w|| g / ||g|| grows the norm by sqrt(1 + alpha^2),
+    which c = 1 / sqrt(1 + alpha^2) undoes."""
+    w, g = jnp.array([3.0, 4.0], F64), jnp.array([8.0, -6.0], F64)
+    opt = jd.fromage(0.3)
+    u, _ = opt.update(g, opt.init(w), w)
+    expected = (np.asarray(w) - 0.3 * 5 * np.asarray(g) / 10) / math.sqrt(1 + 0.3**2)
+    np.testing.assert_allclose(w + u, expected, rtol=1e-15)
+    np.testing.assert_allclose(np.linalg.norm(w + u), 5.0, rtol=1e-15)
+
+
+def test_fromage_float32_schedule_in_double_precision():
+    """Under x64 optax computes c - 1 = 1 / sqrt(1 + alpha^2) - 1 from a float32 schedule in
+    float32 (cancellation: 4e-4 relative error at alpha = 0.02); jaxdescent, reading the
+    schedule's value as a Python number, in float64 (but for alpha^2, squared in float32).
+    With g = 0 the update is (c - 1) w."""
+    schedule = optax.exponential_decay(2e-2, transition_steps=20, decay_rate=0.8)
+    alpha = float(np.float32(2e-2))
+    exact = (1 / math.sqrt(1 + alpha**2) - 1) * np.array([1.0, -2.0])
+    w, g = jnp.array([1.0, -2.0], F64), jnp.zeros(2, F64)
+    ours, theirs = jd.fromage(schedule), optax.fromage(schedule)
+    u, _ = ours.update(g, ours.init(w), w)
+    with jax.numpy_dtype_promotion("standard"):
+        u_optax, _ = theirs.update(g, theirs.init(w), w)
+    np.testing.assert_allclose(u, exact, rtol=1e-7)
+    assert np.max(np.abs(np.asarray(u_optax) - exact) / np.abs(exact)) > 1e-4
+
+
+def test_optimistic_gradient_descent_first_steps_by_hand():
+    """u_1 = -eta alpha g_1 (g_0 = g_1), then u_2 = -eta ((alpha + beta) g_2 - beta g_1)."""
+    eta, a, b = 0.1, 0.5, 2.0
+    g1, g2 = np.array([1.0, -2.0]), np.array([0.5, 3.0])
+    opt = jd.optimistic_gradient_descent(eta, alpha=a, beta=b)
+    u1, state = opt.update(jnp.asarray(g1), opt.init(jnp.zeros(2, F64)))
+    u2, _ = opt.update(jnp.asarray(g2), state)
+    np.testing.assert_allclose(u1, -eta * a * g1, rtol=1e-15)
+    np.testing.assert_allclose(u2, -eta * ((a + b) * g2 - b * g1), rtol=1e-15)
+
+
+def _bilinear_distance(opt, steps):
+    """Descent on x, ascent on y of f(x, y) = x y from (1, 2): the distance to the saddle."""
+
+    def step(carry, _):
+        z, state = carry
+        updates, state = opt.update(jnp.stack([z[1], -z[0]]), state, z)
+        return (z + updates, state), None
+
+    z = jnp.array([1.0, 2.0], F64)
+    (z, _), _ = jax.lax.scan(step, (z, opt.init(z)), length=steps)
+    return float(jnp.linalg.norm(z))
+
+
+def test_optimism_converges_on_a_bilinear_game_where_descent_spirals_out():
+    """Gradient descent-ascent on x y grows |z| by sqrt(1 + eta^2) a step; OGD contracts."""
+    start = math.sqrt(5.0)
+    plain = _bilinear_distance(jd.sgd(0.1), 200)
+    np.testing.assert_allclose(plain, start * (1 + 0.1**2) ** 100, rtol=1e-12)
+    assert _bilinear_distance(jd.optimistic_gradient_descent(0.1), 1000) < 0.1 * start
+    # optax's own example: a small step along r_t, a large correction by r_t - r_{t-1}
+    assert _bilinear_distance(jd.optimistic_adam_v2(1.0, alpha=0.01), 1024) < 0.01 * start
+
+
+def test_optimistic_adam_is_v2_with_unit_learning_rate():
+    """optimistic_adam(lr, o) is optimistic_adam_v2(1, alpha=lr, beta=o), bitwise."""
+    first = Case("optimistic_adam", jd.optimistic_adam, jd.optimistic_adam, ())
+    kwargs = {"learning_rate": 0.05, "optimism": 0.2, "b2": 0.99, "nesterov": False}
+    first_pairs = equivalence.stream_pairs(first, kwargs, (F64,))
+    v2 = jd.optimistic_adam_v2(1.0, alpha=0.05, beta=0.2, b2=0.99, nesterov=False)
+    second = Case("v2", lambda **_: v2, lambda **_: v2, ())
+    second_pairs = equivalence.stream_pairs(second, {}, (F64,))
+    np.testing.assert_array_equal(
+        np.asarray(first_pairs[0][0]["w"]), np.asarray(second_pairs[0][0]["w"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("ours", "same"),
+    [
+        (jd.nadamw(0.01, weight_decay=0.1), jd.adamw(0.01, weight_decay=0.1, nesterov=True)),
+        (jd.adamaxw(0.01, weight_decay=0.0), jd.adamax(0.01)),
+    ],
+    ids=["nadamw-is-adamw-nesterov", "adamaxw-without-decay-is-adamax"],
+)
+def test_decoupled_variants_reduce_to_their_base(ours, same):
+    case = Case("", lambda **_: ours, lambda **_: same, ())
+    assert equivalence.stream_deviations(case, {}) == {"float32": 0.0, "float64": 0.0}
+
+
 # --- traced hyperparameters ------------------------------------------------------------
 
 
@@ -267,6 +408,16 @@ def test_vmap_over_learning_rates_equals_a_loop():
             {"learning_rate": 0.1, "min_step_size": 1.0, "max_step_size": 0.5},
             "`min_step_size` must be <= `max_step_size`, got 1.0 > 0.5",
         ),
+        (jd.adamaxw, {"learning_rate": 0.1, "weight_decay": -0.1}, "`weight_decay` must be"),
+        (jd.nadamw, {"learning_rate": 0.1, "weight_decay": math.nan}, "`weight_decay` must be"),
+        (jd.signum, {"learning_rate": 0.1, "beta": 1.0}, r"`beta` must be in \[0.0, 1.0\)"),
+        (jd.lars, {"learning_rate": 0.1, "momentum": 1.0}, "`momentum` must be in"),
+        (jd.lars, {"learning_rate": 0.1, "trust_coefficient": -1.0}, "`trust_coefficient`"),
+        (jd.lars, {"learning_rate": 0.1, "weight_decay": -1.0}, "`weight_decay` must be"),
+        (jd.fromage, {"learning_rate": 0.1, "min_norm": -1.0}, "`min_norm` must be"),
+        (jd.optimistic_gradient_descent, {"learning_rate": 0.1, "beta": -1.0}, "`beta` must"),
+        (jd.optimistic_adam_v2, {"learning_rate": 0.1, "alpha": math.inf}, "`alpha` must"),
+        (jd.optimistic_adam, {"learning_rate": 0.1, "optimism": -0.1}, "`optimism` must"),
     ],
 )
 def test_bad_hyperparameters_are_named(factory, kwargs, match):
@@ -280,6 +431,8 @@ def test_bad_hyperparameters_are_named(factory, kwargs, match):
         (jd.rprop, {"learning_rate": optax.constant_schedule(0.1)}, "initial step size"),
         (jd.novograd, {"learning_rate": 0.1, "weight_decay": lambda t: 0.1}, "weight_decay"),
         (jd.rmsprop, {"learning_rate": "0.1"}, "`learning_rate` must be a number"),
+        (jd.optimistic_adam, {"learning_rate": optax.constant_schedule(0.1)}, "_v2 takes one"),
+        (jd.optimistic_gradient_descent, {"learning_rate": 0.1, "alpha": lambda t: 1.0}, "alpha"),
     ],
 )
 def test_unsupported_types_are_named(factory, kwargs, match):
@@ -289,8 +442,17 @@ def test_unsupported_types_are_named(factory, kwargs, match):
 
 @pytest.mark.parametrize(
     "opt",
-    [jd.adadelta(), jd.lamb(0.1), jd.novograd(0.1), jd.adan(0.1)],
-    ids=["adadelta", "lamb", "novograd", "adan"],
+    [
+        jd.adadelta(),
+        jd.lamb(0.1),
+        jd.novograd(0.1),
+        jd.adan(0.1),
+        jd.adamaxw(0.1),
+        jd.nadamw(0.1),
+        jd.lars(0.1),
+        jd.fromage(0.1),
+    ],
+    ids=["adadelta", "lamb", "novograd", "adan", "adamaxw", "nadamw", "lars", "fromage"],
 )
 def test_update_without_params_is_a_clear_error(opt):
     w = jnp.ones(2, F64)

@@ -1,14 +1,20 @@
 """Optimizers as pure ``(init, update)`` pairs, following optax's protocol."""
 
-from jaxdescent.optimizers._adam import adam, adamw, nadam
-from jaxdescent.optimizers._adam_variants import adamax, amsgrad, radam
+from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
+from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
 from jaxdescent.optimizers._layerwise import lamb, novograd
 from jaxdescent.optimizers._lion import lion
+from jaxdescent.optimizers._optimistic import (
+    optimistic_adam,
+    optimistic_adam_v2,
+    optimistic_gradient_descent,
+)
 from jaxdescent.optimizers._polyak import polyak_sgd
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
-from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd
+from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
+from jaxdescent.optimizers._trust_ratio import fromage, lars
 
 __all__ = [
     "adabelief",
@@ -16,19 +22,27 @@ __all__ = [
     "adagrad",
     "adam",
     "adamax",
+    "adamaxw",
     "adamw",
     "adan",
     "amsgrad",
+    "fromage",
     "lamb",
+    "lars",
     "lion",
     "nadam",
+    "nadamw",
     "noisy_sgd",
     "novograd",
+    "optimistic_adam",
+    "optimistic_adam_v2",
+    "optimistic_gradient_descent",
     "polyak_sgd",
     "radam",
     "rmsprop",
     "rprop",
     "sgd",
     "sign_sgd",
+    "signum",
     "yogi",
 ]

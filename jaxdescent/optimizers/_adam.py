@@ -236,3 +236,56 @@ def nadam(
     schedule (``momentum_decay=4e-3``) and so differs.
     """
     return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
+
+
+def nadamw(
+    learning_rate: Any,
+    b1: Any = 0.9,
+    b2: Any = 0.999,
+    eps: Any = 1e-8,
+    eps_root: Any = 0.0,
+    mu_dtype: Any = None,
+    weight_decay: Any = 1e-4,
+    mask: Any = None,
+    *,
+    nesterov: bool = True,
+):
+    r"""NAdamW: :func:`adamw` with NAdam's look-ahead, i.e. ``adamw(..., nesterov=True)``.
+
+    The first moment looks one step ahead as in :func:`nadam`, and the weights
+    decay outside the adaptive scaling as in :func:`adamw`::
+
+        m_hat = b1 m / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)
+        w <- w - alpha (m_hat / (sqrt(v_hat + eps_root) + eps) + lambda w)
+
+    Args:
+      learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask: as in
+        :func:`adamw`.
+      nesterov: ``False`` gives plain AdamW (kept for optax compatibility).
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs``; ``update`` needs ``params``.
+
+    Raises:
+      ValueError: as :func:`adamw`.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> opt = jd.nadamw(0.1, weight_decay=1.0)
+      >>> w = jnp.array([1.0, -2.0])
+      >>> updates, _ = opt.update(2 * w, opt.init(w), w)
+      >>> print(updates.round(2))  # nadam's first step -0.147 sign(g), plus -alpha lambda w
+      [-0.25  0.35]
+
+    References:
+      Dozat, *Incorporating Nesterov Momentum into Adam*, ICLR 2016 workshop;
+      Loshchilov and Hutter, *Decoupled Weight Decay Regularization*, ICLR 2019,
+      arXiv:1711.05101.
+
+    Matches ``optax.nadamw`` (``functools.partial(optax.adamw, nesterov=True)``).
+    PyTorch's ``NAdam(decoupled_weight_decay=True)`` decays the weights the same way
+    but keeps Dozat's momentum schedule (``momentum_decay=4e-3``), so it differs.
+    """
+    return adamw(
+        learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask, nesterov=nesterov
+    )

@@ -1,4 +1,4 @@
-"""Stochastic gradient descent: plain, with momentum, by signs, with noise."""
+"""Stochastic gradient descent: plain, with momentum, by signs (Signum), with noise."""
 
 from __future__ import annotations
 
@@ -135,6 +135,70 @@ def _sign_sgd_update(h, grads, state, params=None, **extra_args):
     alpha = _tree.learning_rate_at(h.learning_rate, state.count)
     step = _tree.tree_map(jnp.sign, grads)
     return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), None)
+
+
+class SignumState(NamedTuple):
+    """State of :func:`signum`: the step count and the moving average ``m`` (optax's ``ema``)."""
+
+    count: jax.Array
+    ema: Any
+
+
+def signum(learning_rate: Any, beta: Any = 0.9, accumulator_dtype: Any = None):
+    r"""Signum: sign descent on a moving average of the gradient (sign momentum).
+
+    With gradient ``g`` and moving average ``m``::
+
+        m <- beta m + (1 - beta) g
+        w <- w - alpha sign(m)
+
+    ``m`` is not bias-corrected: the correction is positive and leaves the sign as it is.
+
+    Args:
+      learning_rate: ``alpha``; a number, an array or a schedule of the step count.
+      beta: ``beta`` in [0, 1), the decay of ``m`` (0 gives :func:`sign_sgd`).
+      accumulator_dtype: dtype in which ``m`` is stored (default: the parameters').
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs``.
+
+    Raises:
+      ValueError: if ``learning_rate`` is negative or not finite, or ``beta`` is
+        outside [0, 1).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxdescent as jd
+      >>> opt = jd.signum(0.1)
+      >>> w = jnp.array([3.0, -0.5, 0.0])
+      >>> updates, state = opt.update(w, opt.init(w))
+      >>> print(updates, state.ema)  # m = (1 - beta) g at the first step
+      [-0.1  0.1 -0. ] [ 0.3  -0.05  0.  ]
+
+    References:
+      Bernstein et al., *signSGD: Compressed Optimisation for Non-Convex
+      Problems*, ICML 2018, arXiv:1802.04434 (Signum, the momentum form).
+
+    Matches ``optax.signum``; PyTorch has no Signum.
+    """
+    check_learning_rate(learning_rate)
+    check_decay(beta=beta)
+    return transformation(
+        _signum_init, _signum_update, learning_rate=learning_rate, beta=beta,
+        accumulator_dtype=accumulator_dtype,
+    )  # fmt: skip
+
+
+def _signum_init(h, params):
+    ema = _tree.zeros_like(params, h.accumulator_dtype)
+    return SignumState(count=jnp.zeros([], jnp.int32), ema=ema)
+
+
+def _signum_update(h, grads, state, params=None, **extra_args):
+    m = _tree.ema(grads, state.ema, h.beta)
+    alpha = _tree.learning_rate_at(h.learning_rate, state.count)
+    step = _tree.tree_map(jnp.sign, m)
+    new_state = SignumState(optax.safe_increment(state.count), _tree.cast_like(m, state.ema))
+    return _tree.scale(step, -alpha), new_state
 
 
 class NoisySgdState(NamedTuple):
