@@ -53,6 +53,7 @@ def save(fig, name):
 # %%
 import jax.numpy as jnp
 import numpy as np
+import optax
 from matplotlib.figure import Figure
 
 import jaxdescent as jd
