@@ -9,7 +9,13 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_learning_rate,
+    check_mask,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 
 
@@ -75,6 +81,7 @@ def adabelief(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_flag("nesterov", nesterov)
     return transformation(
         _adabelief_init, _adabelief_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, nesterov=nesterov,
@@ -262,6 +269,7 @@ def adan(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(b1=b1, b2=b2, b3=b3)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_mask("mask", mask)
     return transformation(
         _adan_init, _adan_update, learning_rate=learning_rate, b1=b1, b2=b2, b3=b3, eps=eps,
         eps_root=eps_root, weight_decay=weight_decay, mask=mask,

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import check_decay, check_learning_rate, check_mask, check_nonnegative
 from jaxdescent._optimizer import transformation
 
 
@@ -82,6 +82,7 @@ def lamb(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_mask("mask", mask)
     return transformation(
         _lamb_init, _lamb_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, weight_decay=weight_decay, mask=mask,

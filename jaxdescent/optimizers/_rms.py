@@ -9,7 +9,13 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_learning_rate,
+    check_mask,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 
 
@@ -83,8 +89,17 @@ def rmsprop(
     buffer holds ``d`` rather than ``alpha d`` (the same for a constant ``alpha``).
     """
     check_learning_rate(learning_rate)
-    check_decay(decay=decay, momentum=momentum)
+    check_decay(decay=decay)
+    if momentum is not None:
+        check_decay(momentum=momentum)
     check_nonnegative(eps=eps, initial_scale=initial_scale)
+    for name, flag in (
+        ("eps_in_sqrt", eps_in_sqrt),
+        ("centered", centered),
+        ("nesterov", nesterov),
+        ("bias_correction", bias_correction),
+    ):
+        check_flag(name, flag)
     return transformation(
         _rmsprop_init, _rmsprop_update, learning_rate=learning_rate, decay=decay, eps=eps,
         initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt, centered=centered,
@@ -260,6 +275,7 @@ def adadelta(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(rho=rho)
     check_nonnegative(eps=eps)
+    check_mask("weight_decay_mask", weight_decay_mask)
     return transformation(
         _adadelta_init, _adadelta_update, learning_rate=learning_rate, rho=rho, eps=eps,
         weight_decay=weight_decay, weight_decay_mask=weight_decay_mask,
@@ -275,7 +291,9 @@ def _adadelta_update(h, grads, state, params=None, **extra_args):
     rho, eps = h.rho, h.eps
     lam = _tree.learning_rate_at(h.weight_decay, state.count)
     mask = h.weight_decay_mask
-    g = _tree.with_weight_decay(grads, params, lam, mask, who="adadelta's weight decay")
+    g = _tree.with_weight_decay(
+        grads, params, lam, mask, who="adadelta's weight decay", mask_name="weight_decay_mask"
+    )
     e_g = _tree.ema(g, state.e_g, rho, order=2)
     dx = _tree.tree_map(
         lambda g, e_g, e_x: jnp.sqrt(e_x + eps) / jnp.sqrt(e_g + eps) * g, g, e_g, state.e_x

@@ -9,7 +9,15 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_float_dtype,
+    check_key_or_seed,
+    check_learning_rate,
+    check_nonnegative,
+    check_seed,
+)
 from jaxdescent._optimizer import transformation
 
 
@@ -70,7 +78,10 @@ def sgd(
     Matches ``optax.sgd`` and PyTorch's ``SGD`` (dampening 0) exactly.
     """
     check_learning_rate(learning_rate)
-    check_decay(momentum=momentum)
+    if momentum is not None:
+        check_decay(momentum=momentum)
+    check_flag("nesterov", nesterov)
+    check_float_dtype("accumulator_dtype", accumulator_dtype)
     return transformation(
         _sgd_init, _sgd_update, learning_rate=learning_rate, momentum=momentum,
         nesterov=nesterov, accumulator_dtype=accumulator_dtype,
@@ -198,6 +209,8 @@ def noisy_sgd(
     """
     check_learning_rate(learning_rate)
     check_nonnegative(eta=eta, gamma=gamma)
+    check_key_or_seed(key)
+    check_seed("seed", seed, allow_none=True)
     if seed is not None and key is not None:
         raise ValueError(f"give `key` or its deprecated synonym `seed`, not both; got {seed=}")
     return transformation(
