@@ -83,6 +83,7 @@ def adam(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``eps_root`` is negative or
         ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -173,6 +174,7 @@ def adamw(
 
     Raises:
       ValueError: as :func:`adam`, or if ``weight_decay`` is negative or not finite.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -230,6 +232,7 @@ def nadam(
 
     Raises:
       ValueError: as :func:`adam`.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

@@ -58,6 +58,7 @@ def amsgrad(
 
     Raises:
       ValueError: as :func:`adam`.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -129,6 +130,7 @@ def adamax(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-8):
     Raises:
       ValueError: if ``learning_rate`` or ``eps`` is negative or ``b1``/``b2``
         is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -197,6 +199,7 @@ def radam(
     Raises:
       ValueError: as :func:`adam`, or if ``threshold`` is below 4 (optax accepts
         it and returns NaN once ``4 > rho >= threshold``).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

@@ -62,6 +62,7 @@ def adabelief(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``eps_root`` is negative or
         ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -153,6 +154,7 @@ def yogi(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-3):
     Raises:
       ValueError: if ``learning_rate`` or ``eps`` is negative or ``b1``/``b2`` is
         outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -250,6 +252,7 @@ def adan(
     Raises:
       ValueError: if ``learning_rate``, ``eps``, ``eps_root`` or ``weight_decay``
         is negative, or ``b1``/``b2``/``b3`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

@@ -63,6 +63,7 @@ def lamb(
     Raises:
       ValueError: if ``learning_rate``, ``eps``, ``eps_root`` or ``weight_decay``
         is negative, or ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

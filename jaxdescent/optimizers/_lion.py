@@ -53,6 +53,7 @@ def lion(
     Raises:
       ValueError: if ``learning_rate`` or ``weight_decay`` is negative or not
         finite, or ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

@@ -56,6 +56,7 @@ def polyak_sgd(
     Raises:
       ValueError: if ``max_learning_rate``, ``scaling`` or ``eps`` is negative
         or not finite, or ``variant`` is unknown.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax, jax.numpy as jnp, jaxdescent as jd

@@ -70,6 +70,7 @@ def rmsprop(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``initial_scale`` is negative,
         or ``decay``/``momentum`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -172,6 +173,7 @@ def adagrad(learning_rate: Any, initial_accumulator_value: Any = 0.1, eps: Any =
 
     Raises:
       ValueError: if ``learning_rate``, ``initial_accumulator_value`` or ``eps`` is negative.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -255,6 +257,7 @@ def adadelta(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``weight_decay`` is negative or
         ``rho`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

@@ -61,6 +61,7 @@ def sgd(
     Raises:
       ValueError: if ``learning_rate`` is negative or not finite, or ``momentum``
         is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, optax, jaxdescent as jd
@@ -119,6 +120,7 @@ def sign_sgd(learning_rate: Any):
 
     Raises:
       ValueError: if ``learning_rate`` is negative or not finite.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -191,6 +193,7 @@ def noisy_sgd(
     Raises:
       ValueError: if ``learning_rate``, ``eta`` or ``gamma`` is negative or
         not finite, or both ``key`` and ``seed`` are given.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
