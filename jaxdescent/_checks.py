@@ -163,11 +163,17 @@ def check_order(low_name: str, low: Any, high_name: str, high: Any) -> None:
 
 
 def check_real_number(name: str, value: Any, expected: str, ok: Any) -> float:
-    """A Python or NumPy real number (not an array) satisfying ``ok``; returned as a float."""
+    """A setting that is a Python or NumPy real number (not an array) satisfying ``ok``;
+    returned as a float (an integer beyond float64's range as an infinity)."""
     if not is_python_number(value):
         raise ValueError(f"`{name}` must be {expected}, got {shown(value)}")
-    check_number(name, value, expected, ok)
-    return float(value)
+    if isinstance(value, int) and abs(value) > 2**1000:
+        number = math.inf if value > 0 else -math.inf
+    else:
+        number = float(value)
+    if not np.all(ok(np.asarray(number))):
+        raise ValueError(f"`{name}` must be {expected}, got {shown(value)}")
+    return number
 
 
 def check_flag(name: str, value: Any, *, allow_none: bool = False) -> bool | None:
@@ -451,16 +457,15 @@ def check_descent_settings(config: Any) -> dict[str, Any]:
             f"got {evaluate_every}"
         )
     if diverge_above is not None:
-        check_number("diverge_above", diverge_above, "a number > 0 or None", lambda x: x > 0)
-        if np.ndim(diverge_above):
-            raise TypeError(f"`diverge_above` must be a number or None, got {shown(diverge_above)}")
+        expected = "a number > 0 or None"
+        diverge_above = check_real_number("diverge_above", diverge_above, expected, lambda x: x > 0)
     return {
         "steps": steps,
         "batch_size": check_positive_int("batch_size", config.batch_size, allow_none=True),
         "record_every": record_every,
         "evaluate_every": evaluate_every if evaluate is not None else None,
         "unroll": unroll,
-        "diverge_above": math.inf if diverge_above is None else float(diverge_above),
+        "diverge_above": math.inf if diverge_above is None else diverge_above,
         "record_params": check_flag("record_params", config.record_params),
         "record_grad_norm": check_flag("record_grad_norm", config.record_grad_norm),
         "has_aux": check_flag("has_aux", config.has_aux),

@@ -119,7 +119,8 @@ def choose_devices(n_runs: int, work: int, devices: Any = None) -> list[Any]:
     first when the sweep's ``work`` (runs x steps x parameters) is under ``SPLIT_WORTH``."""
     if devices is not None:
         try:
-            given = [] if isinstance(devices, str | bytes | dict) else list(devices)
+            junk = str | bytes | dict | np.ndarray | jax.Array
+            given = [] if isinstance(devices, junk) else list(devices)
         except TypeError:  # not iterable
             given = []
         if not given or not all(isinstance(d, jax.Device) for d in given):

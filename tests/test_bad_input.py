@@ -292,7 +292,7 @@ DESCENT = {
     "has_aux": Kind(good=st.just(False), bad=st.sampled_from([True, None, "yes", 1])),
     "unroll": count(),
     "diverge_above": Kind(
-        POSITIVE.good | st.sampled_from([None, math.inf]),
+        interval(0.0, low_open=True, arrays=False).good | st.sampled_from([None, math.inf]),
         interval(0.0, low_open=True, high_open=False).bad.filter(lambda v: v is not None),
     ),
     "evaluate": Kind(
@@ -413,6 +413,7 @@ OVERRIDES = {
         RATE.good | st.just(None), RATE.bad.filter(lambda v: v is not None)
     ),
     ("novograd", "weight_decay"): NONNEGATIVE,
+    ("novograd", "b2"): Kind(DECAY.good, DECAY.bad | st.just(np.full(2, 0.5))),  # per layer
 }
 
 

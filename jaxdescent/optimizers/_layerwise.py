@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jaxdescent import _tree
@@ -173,6 +174,11 @@ def novograd(
         )
     check_nonnegative(weight_decay=weight_decay, eps=eps, eps_root=eps_root)
     check_decay(b1=b1, b2=b2)
+    if np.ndim(b2):
+        raise ValueError(
+            "`b2` of novograd must be one number (it averages each layer's squared gradient "
+            f"norm, a scalar), got an array of shape {np.shape(b2)}"
+        )
     return transformation(
         _novograd_init, _novograd_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, weight_decay=weight_decay,
