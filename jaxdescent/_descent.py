@@ -20,7 +20,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._batches import Sampling, draw_batch, epoch_order, next_order, num_examples
-from jaxdescent._checks import check_descent_settings, check_loss
+from jaxdescent._checks import check_descent_settings, check_evaluation, check_loss
 
 PyTree = Any
 
@@ -49,6 +49,10 @@ class DescentConfig:
     def block(self) -> int:
         """Steps between evaluations (between records when nothing is evaluated)."""
         return self.evaluate_every or self.record_every or self.steps
+
+    def records(self) -> int:
+        """How many records a descent keeps (the length of :meth:`record_steps`)."""
+        return 1 if self.record_every is None else -(-self.steps // self.record_every) + 1
 
     def record_steps(self) -> np.ndarray:
         """Step numbers of the records: every ``record_every``-th step, then the last."""
@@ -90,6 +94,13 @@ def _objective(fn, config: DescentConfig, args, data, key, params, t, order=None
         out = fn(params, *args)
     check_loss(out, config.has_aux)
     return out if config.has_aux else (out, None)
+
+
+def _evaluate(config: DescentConfig, params: PyTree) -> PyTree:
+    """``evaluate(params)`` as arrays, its output checked while it is traced."""
+    out = config.evaluate(params)
+    check_evaluation(out)
+    return jax.tree_util.tree_map(jnp.asarray, out)
 
 
 def _observe(objective, config: DescentConfig, carry: _Carry, with_grads: bool = True):
@@ -199,7 +210,7 @@ def _blocks(step, config: DescentConfig, carry: _Carry, count: int):
         return carry, None, records
 
     def block(c, _):
-        evaluation = config.evaluate(c.params)
+        evaluation = _evaluate(config, c.params)
         c, records = _records(step, c, per_block, every, config.unroll)
         return c, (evaluation, records)
 
@@ -213,7 +224,7 @@ def _tail(step, config: DescentConfig, carry: _Carry, left: int):
     every = config.record_every
     evaluation = None
     if config.evaluate is not None:
-        evaluation = _one(config.evaluate(carry.params))
+        evaluation = _one(_evaluate(config, carry.params))
     carry, records = _records(step, carry, left // every, every, config.unroll)
     if left % every:
         carry, record = step(carry)
@@ -297,7 +308,7 @@ def run_descent(
         _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
         records = _one(last) if records is None else _concat(records, _one(last))
     if config.evaluate is not None:
-        evaluations = _concat(evaluations, _one(config.evaluate(carry.params)))
+        evaluations = _concat(evaluations, _one(_evaluate(config, carry.params)))
     diverged_at = _diverged_at(config, carry, last)
     return Descent(records, evaluations, carry.params, last.loss, diverged_at, carry.opt_state)
 

@@ -31,7 +31,7 @@ import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from jaxdescent._checks import check_positive_int
+from jaxdescent._checks import check_positive_int, shown
 from jaxdescent._descent import Descent, DescentConfig, run_descent
 from jaxdescent._optimizer import Static, weakly_typed
 from jaxdescent._progress import Progress
@@ -118,10 +118,16 @@ def choose_devices(n_runs: int, work: int, devices: Any = None) -> list[Any]:
     """``devices`` if given; else every local device (one per run at most), or only the
     first when the sweep's ``work`` (runs x steps x parameters) is under ``SPLIT_WORTH``."""
     if devices is not None:
-        devices = list(devices)
-        if not devices or not all(isinstance(d, jax.Device) for d in devices):
-            raise TypeError(f"`devices` must be a non-empty sequence of jax devices, got {devices}")
-        return devices
+        try:
+            junk = str | bytes | dict | np.ndarray | jax.Array
+            given = [] if isinstance(devices, junk) else list(devices)
+        except TypeError:  # not iterable
+            given = []
+        if not given or not all(isinstance(d, jax.Device) for d in given):
+            raise TypeError(
+                f"`devices` must be a non-empty sequence of jax devices, got {shown(devices)}"
+            )
+        return given
     local = jax.local_devices()
     if jax.process_count() > 1:
         return local
@@ -137,8 +143,8 @@ def round_up(n: int, multiple: int) -> int:
 
 def plan(grid, config, devices, chunk_size, memory_budget, kernel, shared) -> Plan:
     """Devices, mesh and chunk size for ``grid``'s runs (checked before any compute)."""
-    check_positive_int("chunk_size", chunk_size, allow_none=True)
-    check_positive_int("memory_budget", memory_budget, allow_none=True, below=None)
+    chunk_size = check_positive_int("chunk_size", chunk_size, allow_none=True)
+    memory_budget = check_positive_int("memory_budget", memory_budget, allow_none=True, below=None)
     if chunk_size is not None and memory_budget is not None:
         raise ValueError("give `chunk_size` or `memory_budget`, not both")
     per_run = sum(math.prod(np.shape(x)) for x in jax.tree_util.tree_leaves(grid.one_start()))

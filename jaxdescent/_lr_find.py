@@ -17,7 +17,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent._checks import is_python_number
+from jaxdescent._checks import (
+    check_choice,
+    check_factory_keywords,
+    check_optimizer,
+    check_positive_int,
+    check_real_number,
+    check_records_fit,
+    check_seed,
+    float_params,
+    shown,
+)
+from jaxdescent._descent import DescentConfig
 from jaxdescent._minimize import Trajectory, minimize
 from jaxdescent._sweep import sweep
 
@@ -216,19 +227,26 @@ def lr_find(
       Smith, *Cyclical Learning Rates for Training Neural Networks*, WACV 2017,
       arXiv:1506.01186. fastai's ``Learner.lr_find`` (``callback/schedule.py``).
     """
-    _check_settings(optimizer_factory, method, start_lr, end_lr, steps, num, beta, stop_factor)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"`seed` must be an int or None, got {seed!r}")
+    start_lr, end_lr, steps, num = _check_settings(
+        optimizer_factory, method, start_lr, end_lr, steps, num, beta, stop_factor
+    )
+    if "learning_rate" in hyperparameters:
+        raise ValueError("`learning_rate` is what lr_find varies: do not pass it")
+    check_factory_keywords(optimizer_factory, {"learning_rate": None, **hyperparameters})
+    seed = check_seed("seed", seed, allow_none=True)
     if seed is None and batch_size is not None:
         seed = 0
     passed = {"args": args, "data": data, "batch_size": batch_size}
     if method == "range":
-        schedule = ExponentialRange(float(start_lr), float(end_lr), steps)
+        schedule = ExponentialRange(start_lr, end_lr, steps)
         optimizer = optimizer_factory(learning_rate=schedule, **hyperparameters)
+        check_optimizer(optimizer, "optimizer_factory", returned=True)
         key = None if seed is None else jax.random.key(seed)
         run = minimize(fn, x0, optimizer, steps=steps, key=key, record_params=False, **passed)
         return _range_result(run, schedule, beta, stop_factor)
-    grid = np.geomspace(float(start_lr), float(end_lr), num)
+    x0 = float_params(x0)
+    check_records_fit(DescentConfig(steps=steps, record_params=False), x0, runs=num)
+    grid = np.geomspace(start_lr, end_lr, num)
     seeds = None if seed is None else [seed]
     return _parallel_test(fn, x0, optimizer_factory, grid, steps, seeds, passed, hyperparameters)
 
@@ -280,23 +298,23 @@ def _parallel_test(fn, x0, factory, grid, steps, seeds, passed, hyperparameters)
     return LRFindResult("parallel", grid, loss, None, stable, suggestions)
 
 
-def _check_settings(factory, method, start_lr, end_lr, steps, num, beta, stop_factor) -> None:
+def _check_settings(factory, method, start_lr, end_lr, steps, num, beta, stop_factor) -> tuple:
+    """The settings checked; returns ``(start_lr, end_lr, steps, num)`` as Python numbers."""
     if not callable(factory):
         raise TypeError(
             "`optimizer_factory` must be a callable building an optimizer from "
-            f"`learning_rate=...`, e.g. jaxdescent.adam or optax.sgd; got {factory!r}"
+            f"`learning_rate=...`, e.g. jaxdescent.adam or optax.sgd; got {shown(factory)}"
         )
-    if method not in METHODS:
-        raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
-    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
-        if not (is_python_number(value) and math.isfinite(value) and value > 0):
-            raise ValueError(f"`{name}` must be a finite number > 0, got {value!r}")
+    check_choice("method", method, METHODS)
+    positive = lambda x: np.isfinite(x) & (x > 0)  # noqa: E731
+    start_lr = check_real_number("start_lr", start_lr, "a finite number > 0", positive)
+    end_lr = check_real_number("end_lr", end_lr, "a finite number > 0", positive)
     if not end_lr > start_lr:
         raise ValueError(f"`end_lr` must be larger than `start_lr` ({start_lr}), got {end_lr}")
-    for name, value, low in (("steps", steps, 10), ("num", num, 2)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}")
-    if not (is_python_number(beta) and 0 <= beta < 1):
-        raise ValueError(f"`beta` must be in [0, 1), got {beta!r}")
-    if not (is_python_number(stop_factor) and 1 < stop_factor < math.inf):
-        raise ValueError(f"`stop_factor` must be a finite number > 1, got {stop_factor!r}")
+    steps = check_positive_int("steps", steps, low=10)
+    num = check_positive_int("num", num, low=2)
+    check_real_number("beta", beta, "in [0, 1)", lambda x: (x >= 0) & (x < 1))
+    check_real_number(
+        "stop_factor", stop_factor, "a finite number > 1", lambda x: np.isfinite(x) & (x > 1)
+    )
+    return start_lr, end_lr, steps, num

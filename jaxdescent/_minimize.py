@@ -12,15 +12,18 @@ import optax
 
 from jaxdescent._batches import Sampling
 from jaxdescent._checks import (
+    check_args,
     check_callable,
     check_data,
+    check_hyperparameter_shapes,
     check_key,
     check_optimizer,
+    check_records_fit,
     check_state,
     float_params,
 )
 from jaxdescent._descent import Descent, DescentConfig, run_descent
-from jaxdescent._optimizer import Static, is_numeric
+from jaxdescent._optimizer import Static, hyperparameters, is_numeric
 
 PyTree = Any
 
@@ -183,7 +186,10 @@ def minimize(
       A :class:`Trajectory`.
 
     Raises:
-      ValueError, TypeError: on bad input, before anything is computed.
+      ValueError, TypeError: on bad input, before anything is computed; also when
+        the records would not fit in memory. What only a trace reveals (the
+        objective's output, the gradients' shapes, a mask's structure) is checked
+        while ``fn`` is traced, still before anything runs.
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -194,7 +200,11 @@ def minimize(
     check_callable("fn", fn, "a callable objective fn(params, ...)")
     check_optimizer(optimizer)
     x0 = float_params(x0)
+    check_hyperparameter_shapes(
+        {k: v for k, v in (hyperparameters(optimizer) or {}).items() if is_numeric(v)}, x0
+    )
     check_key(key)
+    args = check_args(args)
     check_data(data, batch_size, sampling, key is not None, key_name="key")
     config = DescentConfig(
         steps=steps,
@@ -209,5 +219,6 @@ def minimize(
         diverge_above=diverge_above,
         unroll=unroll,
     )
+    check_records_fit(config, x0)
     dynamic, static = split(optimizer)
-    return _descend(Static(fn), x0, dynamic, static, config, tuple(args), data, key, state)
+    return _descend(Static(fn), x0, dynamic, static, config, args, data, key, state)

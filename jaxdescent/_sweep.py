@@ -32,10 +32,16 @@ import numpy as np
 from jaxdescent import _execute
 from jaxdescent._batches import Sampling
 from jaxdescent._checks import (
+    check_args,
     check_callable,
+    check_choice,
     check_data,
     check_factory_keywords,
+    check_flag,
     check_hyperparameter,
+    check_not_traced,
+    check_optimizer,
+    check_records_fit,
     check_seeds,
     check_starts,
     check_tolerance,
@@ -105,7 +111,7 @@ def _split(hyperparameters: dict[str, Any]) -> tuple[dict, dict, dict]:
     float_dtype = jax.dtypes.canonicalize_dtype(np.float64)
     for name, value in hyperparameters.items():
         if name in RESERVED:
-            raise ValueError(f"a hyperparameter may not be named {name!r} (a dim of the result)")
+            raise ValueError(f"`{name}` may not name a hyperparameter: it is a dim of the result")
         is_sequence = isinstance(value, list | tuple | np.ndarray | jax.Array)
         if not is_sequence and not is_numeric(value):
             static[name] = Static(value)
@@ -123,8 +129,7 @@ def make_grid(
     seeds: Any,
 ) -> Grid:
     """The sweep's configurations, every argument checked."""
-    if pairing not in ("grid", "zip"):
-        raise ValueError(f"`pairing` must be 'grid' or 'zip', got {pairing!r}")
+    check_choice("pairing", pairing, ("grid", "zip"))
     if (x0 is None) == (starts is None):
         raise ValueError("give exactly one of `x0` (one start) or `starts` (a batch of starts)")
     swept, fixed, static = _split(hyperparameters)
@@ -149,7 +154,7 @@ def make_grid(
 
 def with_defaults(factory: Callable[..., Any], grid: Grid, accepted: set[str] | None) -> Grid:
     """``grid`` with the factory's numeric defaults traced too, after building the optimizer
-    at each swept value's extremes (so its own checks run before any compute).
+    of every run (so its own checks run before any compute: :func:`check_every_run`).
 
     A jaxdescent optimizer's numeric hyperparameters are leaves that ``minimize``
     traces, defaults included; tracing the same set here makes a one-configuration
@@ -159,9 +164,8 @@ def with_defaults(factory: Callable[..., Any], grid: Grid, accepted: set[str] | 
     base = {k: v.item() for k, v in grid.fixed.items()}
     base.update({name: grid.coords[name][0].item() for name in grid.along})
     template = factory(**settings, **base)
-    for name in grid.along:
-        for value in (grid.coords[name].min(), grid.coords[name].max()):
-            factory(**settings, **{**base, name: value.item()})
+    check_optimizer(template, "optimizer_factory", returned=True)
+    check_every_run(factory, grid, settings, base)
     built = hyperparameters(template) or {}
     float_dtype = jax.dtypes.canonicalize_dtype(np.float64)
     defaults = {
@@ -171,6 +175,27 @@ def with_defaults(factory: Callable[..., Any], grid: Grid, accepted: set[str] | 
         and (accepted is None or name in accepted)
     }  # fmt: skip
     return dataclasses.replace(grid, fixed={**grid.fixed, **defaults})
+
+
+def check_every_run(factory: Callable[..., Any], grid: Grid, settings: dict, base: dict) -> None:
+    """Build the optimizer of every configuration, or as many as a check needs.
+
+    A jaxdescent factory checks arrays entry by entry, so it is called once with every
+    swept value laid along its dim: every combination is checked, cross-parameter
+    constraints too (rprop's ``min_step_size <= max_step_size``), in vectorised NumPy.
+    Another factory (optax's, a user's) is called at each swept value's extremes.
+    """
+    if getattr(factory, "__module__", "").startswith("jaxdescent.optimizers"):
+        axes = {name: grid.dims.index(dim) for name, dim in grid.along.items()}
+        laid = {
+            name: grid.coords[name].reshape([-1 if d == axis else 1 for d in range(len(grid.dims))])
+            for name, axis in axes.items()
+        }
+        factory(**settings, **{**base, **laid})
+        return
+    for name in grid.along:
+        for value in (grid.coords[name].min(), grid.coords[name].max()):
+            factory(**settings, **{**base, name: value.item()})
 
 
 def sweep(
@@ -258,7 +283,11 @@ def sweep(
       devices until read; several chunks or ``save_to`` give NumPy arrays.
 
     Raises:
-      ValueError, TypeError: on bad input, before anything is computed.
+      ValueError, TypeError: on bad input, before anything is computed: every
+        configuration's optimizer is built first (see :func:`check_every_run`); a
+        result that would not fit in the machine's memory is refused (see
+        :func:`jaxdescent._checks.check_records_fit`); so is a traced argument
+        (``sweep`` inside ``jax.jit``): a sweep compiles and runs its own program.
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -269,6 +298,8 @@ def sweep(
     """
     check_callable("fn", fn, "a callable objective fn(params, ...)")
     check_callable("optimizer_factory", optimizer_factory, "a factory of optimizers, e.g. jd.adam")
+    check_not_traced(x0=x0, starts=starts, seeds=seeds, args=args, data=data, **hyperparameters)
+    check_flag("progress", progress, allow_none=True)
     config = DescentConfig(
         steps=steps,
         record_every=record_every,
@@ -285,11 +316,12 @@ def sweep(
     accepted = check_factory_keywords(optimizer_factory, hyperparameters)
     grid = make_grid(hyperparameters, pairing, x0, starts, seeds)
     check_data(data, batch_size, sampling, seeds is not None, key_name="seeds")
+    check_records_fit(config, grid.one_start(), runs=grid.size)
     grid = with_defaults(optimizer_factory, grid, accepted)
     shared = {
         "fixed": grid.fixed,
         "starts": grid.starts,
-        "args": tuple(args),
+        "args": check_args(args),
         "data": data,
         "tolerance": check_tolerance(tolerance),
     }

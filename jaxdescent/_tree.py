@@ -13,6 +13,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jaxdescent._checks import check_mask_tree
 from jaxdescent._optimizer import weakly_typed
 
 PyTree = Any
@@ -49,7 +50,10 @@ def bias_corrected(moment: PyTree, decay: jax.Array, count: jax.Array) -> PyTree
     divisions of all leaves together exactly as it does for optax, which makes
     the two bitwise equal in float64 too.
     """
-    correction = 1 - jax.lax.pow(jnp.asarray(decay), count)
+    decay = jnp.asarray(decay)
+    if not jnp.issubdtype(decay.dtype, jnp.inexact):  # an integer decay (b1=0): a float power
+        decay = decay.astype(jnp.result_type(float))
+    correction = 1 - jax.lax.pow(decay, count)
     return tree_map(lambda m: m / correction.astype(m.dtype), moment)
 
 
@@ -117,20 +121,30 @@ def learning_rate_at(
     return weakly_typed(resolve(learning_rate, count))
 
 
-def masked_map(fn: Callable[..., Any], mask: Any, tree: PyTree, *rest: PyTree) -> PyTree:
+def masked_map(
+    fn: Callable[..., Any], mask: Any, tree: PyTree, *rest: PyTree, name: str = "mask"
+) -> PyTree:
     """``fn`` leafwise where ``mask`` is True; elsewhere the leaves of ``tree`` pass unchanged.
 
     ``mask`` is ``None`` (everywhere), a pytree of Python bools that is a prefix of
-    ``tree``'s structure, or a callable building one from ``tree`` (optax's ``masked``).
+    ``tree``'s structure, or a callable building one from ``tree`` (optax's ``masked``);
+    checked here, where ``tree`` is known (``name`` is the argument, for the message).
     """
     if mask is None:
         return tree_map(fn, tree, *rest)
     mask_tree = mask(tree) if callable(mask) else mask
+    check_mask_tree(name, mask_tree, tree)
     return tree_map(lambda m, x, *r: tree_map(fn, x, *r) if m else x, mask_tree, tree, *rest)
 
 
 def with_weight_decay(
-    grads: PyTree, params: PyTree, rate: jax.Array, mask: Any = None, *, who: str = "the optimizer"
+    grads: PyTree,
+    params: PyTree,
+    rate: jax.Array,
+    mask: Any = None,
+    *,
+    who: str = "the optimizer",
+    mask_name: str = "mask",
 ) -> PyTree:
     """``g + rate * w`` leafwise (optax's ``add_decayed_weights``), where ``mask`` allows.
 
@@ -139,13 +153,14 @@ def with_weight_decay(
       params: the parameters ``w``; required.
       rate: the decay rate, already resolved for this step.
       mask: where to decay, as in :func:`masked_map`.
+      mask_name: the optimizer's argument that gave ``mask``, for messages.
       who: the optimizer's name, for the error message.
 
     Raises:
       ValueError: if ``params`` is ``None``.
     """
     require_params(params, who)
-    return masked_map(lambda g, w: g + rate * w, mask, grads, params)
+    return masked_map(lambda g, w: g + rate * w, mask, grads, params, name=mask_name)
 
 
 def require_params(params: PyTree, who: str) -> None:

@@ -17,31 +17,28 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent._checks import is_python_number
+from jaxdescent._checks import (
+    check_fits,
+    check_float_dtype,
+    check_key,
+    check_positive_int,
+    check_real_number,
+    device_memory,
+)
 
 __all__ = ["digits", "linear_regression", "two_spirals"]
 
 Data = dict[str, jax.Array]
 
 
-def _check_count(name: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
+def _check_count(name: str, value: Any, minimum: int = 1) -> int:
+    return check_positive_int(name, value, low=minimum, below=None)
 
 
-def _check_noise(noise: Any) -> None:
-    if not is_python_number(noise) or not math.isfinite(noise) or noise < 0:
-        raise ValueError(f"`noise` must be a finite number >= 0, got {noise!r}")
-
-
-def _check_key(key: Any) -> None:
-    if not isinstance(key, jax.Array):
-        raise TypeError(f"`key` must be a jax.random key, e.g. jax.random.key(0); got {key!r}")
-
-
-def _check_float_dtype(dtype: Any) -> None:
-    if not jnp.issubdtype(dtype, jnp.floating):
-        raise TypeError(f"`dtype` must be a floating dtype such as jnp.float32, got {dtype!r}")
+def _check_noise(noise: Any) -> float:
+    return check_real_number(
+        "noise", noise, "a finite number >= 0", lambda x: np.isfinite(x) & (x >= 0)
+    )
 
 
 def digits(test_fraction: float = 0.25, *, seed: int = 0) -> tuple[Data, Data]:
@@ -66,9 +63,15 @@ def digits(test_fraction: float = 0.25, *, seed: int = 0) -> tuple[Data, Data]:
       ImportError: if scikit-learn is not installed.
       ValueError: if ``test_fraction`` is not in (0, 1) or ``seed`` is not an integer.
     """
-    if not is_python_number(test_fraction) or not 0 < test_fraction < 1:
-        raise ValueError(f"`test_fraction` must be a number in (0, 1), got {test_fraction!r}")
-    _check_count("seed", seed, minimum=0)
+    check_real_number(
+        "test_fraction", test_fraction, "a number in (0, 1)", lambda x: (x > 0) & (x < 1)
+    )
+    if not 1 <= round(test_fraction * 1797) <= 1796:
+        raise ValueError(
+            "`test_fraction` must leave at least one of the 1797 images in each set, got "
+            f"{test_fraction!r}"
+        )
+    seed = _check_count("seed", seed, minimum=0)
     try:
         from sklearn.datasets import load_digits
     except ImportError as err:
@@ -116,11 +119,16 @@ def linear_regression(
       >>> bool(jax.numpy.allclose(data["x"] @ w, data["y"]))
       True
     """
-    _check_count("n", n)
-    _check_count("dim", dim)
-    _check_noise(noise)
-    _check_key(key)
-    _check_float_dtype(dtype)
+    n, dim = _check_count("n", n), _check_count("dim", dim)
+    noise = _check_noise(noise)
+    check_key(key, allow_none=False)
+    check_float_dtype("dtype", dtype, allow_none=False)
+    check_fits(
+        2 * (n + 1) * (dim + 1) * np.dtype(dtype).itemsize,  # the arrays and their draws
+        f"{n} examples (`n`) of {dim} features (`dim`)",
+        "ask for fewer examples or features",
+        device_memory(),
+    )
     key_x, key_w, key_eps = jax.random.split(key, 3)
     x = jax.random.normal(key_x, (n, dim), dtype)
     w = jax.random.normal(key_w, (dim,), dtype)
@@ -157,12 +165,19 @@ def two_spirals(
       >>> data["x"].shape, data["y"].tolist()
       ((6, 2), [0, 1, 0, 1, 0, 1])
     """
-    _check_count("n", n)
-    _check_noise(noise)
-    _check_key(key)
-    if not is_python_number(turns) or not math.isfinite(turns) or turns <= 0:
-        raise ValueError(f"`turns` must be a finite number > 0, got {turns!r}")
-    _check_float_dtype(dtype)
+    n = _check_count("n", n)
+    noise = _check_noise(noise)
+    check_key(key, allow_none=False)
+    turns = check_real_number(
+        "turns", turns, "a finite number > 0", lambda x: np.isfinite(x) & (x > 0)
+    )
+    check_float_dtype("dtype", dtype, allow_none=False)
+    check_fits(
+        8 * n * np.dtype(dtype).itemsize,
+        f"{n} points (`n`)",
+        "ask for fewer points",
+        device_memory(),
+    )
     key_u, key_eps = jax.random.split(key)
     y = jnp.arange(n, dtype=jnp.int32) % 2
     r = jnp.sqrt(jax.random.uniform(key_u, (n,), dtype))

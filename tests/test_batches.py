@@ -274,7 +274,7 @@ def test_sweep_over_seeds_equals_separate_runs() -> None:
 
 
 BAD_DATA = [
-    ({"sampling": "cyclic"}, ValueError, "`sampling` must be 'shuffle' or 'replacement'"),
+    ({"sampling": "cyclic"}, ValueError, r"`sampling` must be one of \('shuffle', 'replacement'\)"),
     ({"key": 0}, TypeError, "`key` must be a jax.random key"),
     ({"data": None}, ValueError, "`batch_size` needs `data`"),
     ({"batch_size": 0}, ValueError, "`batch_size` must be an integer >= 1"),

@@ -246,5 +246,5 @@ def test_range_minibatches_follow_the_seed():
     np.testing.assert_array_equal(first.loss, again.loss)
     assert not np.array_equal(first.loss[:20], other.loss[:20])
     assert np.isfinite(first.valley)
-    with pytest.raises(TypeError, match="`seed` must be an int or None"):
+    with pytest.raises(TypeError, match=r"`seed` must be an integer in \[0, 2\*\*32\) or None"):
         jd.lr_find(fn, x0, jd.sgd, data=data, batch_size=2, seed=1.5)

@@ -430,7 +430,7 @@ def test_bad_hyperparameters_are_named(factory, kwargs, match):
     [
         (jd.rprop, {"learning_rate": optax.constant_schedule(0.1)}, "initial step size"),
         (jd.novograd, {"learning_rate": 0.1, "weight_decay": lambda t: 0.1}, "weight_decay"),
-        (jd.rmsprop, {"learning_rate": "0.1"}, "`learning_rate` must be a number"),
+        (jd.rmsprop, {"learning_rate": "0.1"}, "`learning_rate` must be a finite number"),
         (jd.optimistic_adam, {"learning_rate": optax.constant_schedule(0.1)}, "_v2 takes one"),
         (jd.optimistic_gradient_descent, {"learning_rate": 0.1, "alpha": lambda t: 1.0}, "alpha"),
     ],

@@ -282,7 +282,7 @@ BAD_INPUT = {
     "unknown hyperparameter": (
         {"learning_rat": [0.1]},
         ValueError,
-        r"unknown hyperparameter\(s\) \['learning_rat'\]",
+        r"unknown hyperparameter\(s\) `learning_rat` for `optimizer_factory` sgd",
     ),
     "missing hyperparameter": (
         {"momentum": 0.5, "learning_rate": DROP},
@@ -339,7 +339,7 @@ BAD_INPUT = {
     "reserved name": (
         {"optimizer_factory": lambda learning_rate, seed: jd.sgd(learning_rate), "seed": 1.0},
         ValueError,
-        "may not be named 'seed'",
+        "`seed` may not name a hyperparameter",
     ),
     "bad chunk size": (
         {"chunk_size": 0, "learning_rate": [0.1]},

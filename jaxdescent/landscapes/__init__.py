@@ -14,9 +14,11 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
+from jaxdescent._checks import shown
 from jaxdescent.landscapes._bowls import beale, booth, matyas, quadratic, rosenbrock, sphere
 from jaxdescent.landscapes._landscape import Landscape
 from jaxdescent.landscapes._rugged import (
@@ -80,9 +82,17 @@ def get(name: str, **kwargs: Any) -> Landscape:
       ValueError: if ``name`` is not a landscape's name.
       TypeError: if the factory does not take one of ``kwargs``.
     """
-    if name not in _FACTORIES:
-        raise ValueError(f"`name` must be one of {names()}, got {name!r}")
-    return _FACTORIES[name](**kwargs)
+    if not isinstance(name, str) or name not in _FACTORIES:
+        raise ValueError(f"`name` must be one of {names()}, got {shown(name)}")
+    factory = _FACTORIES[name]
+    takes = list(inspect.signature(factory).parameters)
+    unknown = [k for k in kwargs if k not in takes]
+    if unknown:
+        raise TypeError(
+            f"{', '.join(f'`{k}`' for k in unknown)}: not an argument of {name}, which takes "
+            f"{takes or 'none'}"
+        )
+    return factory(**kwargs)
 
 
 __all__ = [

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent._checks import is_python_number
+from jaxdescent._checks import check_number, is_python_number, shown
 from jaxdescent.landscapes._landscape import Landscape, check_dim, cube, landscape
 
 
@@ -68,9 +66,10 @@ def quadratic(dim: int = 2, condition: float = 10.0) -> Landscape:
     """
     dim = check_dim(dim)
     if not is_python_number(condition):
-        raise TypeError(f"`condition` must be a finite number >= 1, got {condition!r}")
-    if not 1 <= condition < math.inf:
-        raise ValueError(f"`condition` must be a finite number >= 1, got {condition!r}")
+        raise TypeError(f"`condition` must be a finite number >= 1, got {shown(condition)}")
+    check_number(
+        "condition", condition, "a finite number >= 1", lambda x: (x >= 1) & np.isfinite(x)
+    )
     if dim == 1 and condition != 1:
         raise ValueError(
             f"`condition` must be 1 when `dim` is 1 (one eigenvalue), got {condition!r}"
@@ -113,7 +112,7 @@ def rosenbrock(dim: int = 2) -> Landscape:
     def fn(x):
         return jnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
-    domain = [[-2.0, 2.0]] + [[-1.0, 3.0]] * (dim - 1)
+    domain = np.vstack([[-2.0, 2.0], cube(-1.0, 3.0, dim - 1)])
     return landscape("rosenbrock", fn, domain, np.ones((1, dim)), 0.0, log_scale=True)
 
 

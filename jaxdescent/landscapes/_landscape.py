@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent._checks import is_python_number
+from jaxdescent._checks import check_fits, is_python_number, shown
 
 Formula = Callable[[jax.Array], jax.Array]
 
@@ -110,12 +110,21 @@ class Landscape:
         return np.where(within, nearest, -1)
 
 
+BYTES_PER_COORDINATE = 32
+"""What a landscape holds per coordinate: its domain row, a minimum's entry and a
+coefficient (float64 each), the ``dim`` check's memory estimate."""
+
+
 def check_dim(dim: Any, smallest: int = 1) -> int:
-    """``dim`` must be a Python (or NumPy) integer >= ``smallest``."""
+    """``dim`` must be a Python (or NumPy) integer >= ``smallest``, and the landscape's arrays
+    (:data:`BYTES_PER_COORDINATE` each) must fit in the machine's memory."""
     if isinstance(dim, bool | np.bool_) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"`dim` must be an integer >= {smallest}, got {dim!r}")
+        raise TypeError(f"`dim` must be an integer >= {smallest}, got {shown(dim)}")
     if dim < smallest:
         raise ValueError(f"`dim` must be an integer >= {smallest}, got {dim!r}")
+    check_fits(
+        int(dim) * BYTES_PER_COORDINATE, f"a landscape of {dim} dimensions (`dim`)", "ask for fewer"
+    )
     return int(dim)
 
 
@@ -138,9 +147,9 @@ def landscape(
     )
 
 
-def cube(low: float, high: float, dim: int) -> list[list[float]]:
+def cube(low: float, high: float, dim: int) -> np.ndarray:
     """The box ``[low, high]^dim`` as ``dim`` rows."""
-    return [[low, high]] * dim
+    return np.tile(np.array([low, high]), (dim, 1))
 
 
 def safe_norm(x: jax.Array) -> jax.Array:

@@ -1,4 +1,13 @@
-"""Optimizers as pure ``(init, update)`` pairs, following optax's protocol."""
+"""Optimizers as pure ``(init, update)`` pairs, following optax's protocol.
+
+Every factory checks its arguments when it builds the optimizer, before any compute:
+a hyperparameter is a number (Python or NumPy; not a bool, not complex) or an array
+of floats, checked entry by entry (a traced one by its dtype); a schedule is traced
+once to check that it returns a real scalar; a dtype (``mu_dtype``) must be floating,
+a flag (``nesterov``) True or False, a mask a pytree of bools (its structure is
+checked in ``update``, where the parameters are known). A wrong value raises a
+``ValueError`` or ``TypeError`` naming the argument.
+"""
 
 from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
 from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam

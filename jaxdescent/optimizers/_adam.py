@@ -9,7 +9,14 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_float_dtype,
+    check_learning_rate,
+    check_mask,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 
 
@@ -76,6 +83,7 @@ def adam(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``eps_root`` is negative or
         ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -94,6 +102,8 @@ def adam(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_float_dtype("mu_dtype", mu_dtype)
+    check_flag("nesterov", nesterov)
     return transformation(
         _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps, eps_root=eps_root,
         mu_dtype=mu_dtype, nesterov=nesterov,
@@ -164,6 +174,7 @@ def adamw(
 
     Raises:
       ValueError: as :func:`adam`, or if ``weight_decay`` is negative or not finite.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -185,6 +196,9 @@ def adamw(
     check_learning_rate(weight_decay, "weight_decay")
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_float_dtype("mu_dtype", mu_dtype)
+    check_flag("nesterov", nesterov)
+    check_mask("mask", mask)
     return transformation(
         _init, _adamw_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov, weight_decay=weight_decay,
@@ -218,6 +232,7 @@ def nadam(
 
     Raises:
       ValueError: as :func:`adam`.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

@@ -9,7 +9,14 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative, check_range
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_float_dtype,
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+)
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import AdamState, adam_moments
 
@@ -51,6 +58,7 @@ def amsgrad(
 
     Raises:
       ValueError: as :func:`adam`.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -71,6 +79,9 @@ def amsgrad(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_float_dtype("mu_dtype", mu_dtype)
+    check_flag("bias_correction_mu", bias_correction_mu)
+    check_flag("bias_correction_nu", bias_correction_nu)
     return transformation(
         _amsgrad_init, _amsgrad_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, mu_dtype=mu_dtype, bias_correction_mu=bias_correction_mu,
@@ -119,6 +130,7 @@ def adamax(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-8):
     Raises:
       ValueError: if ``learning_rate`` or ``eps`` is negative or ``b1``/``b2``
         is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -250,6 +262,7 @@ def radam(
     Raises:
       ValueError: as :func:`adam`, or if ``threshold`` is below 4 (optax accepts
         it and returns NaN once ``4 > rho >= threshold``).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -270,6 +283,7 @@ def radam(
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
     check_range("threshold", threshold, 4.0)
+    check_flag("nesterov", nesterov)
     return transformation(
         _init, _radam_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, threshold=threshold, nesterov=nesterov,

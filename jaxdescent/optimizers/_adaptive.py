@@ -9,7 +9,13 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_learning_rate,
+    check_mask,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 
 
@@ -56,6 +62,7 @@ def adabelief(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``eps_root`` is negative or
         ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -75,6 +82,7 @@ def adabelief(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_flag("nesterov", nesterov)
     return transformation(
         _adabelief_init, _adabelief_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, nesterov=nesterov,
@@ -146,6 +154,7 @@ def yogi(learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-3):
     Raises:
       ValueError: if ``learning_rate`` or ``eps`` is negative or ``b1``/``b2`` is
         outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -243,6 +252,7 @@ def adan(
     Raises:
       ValueError: if ``learning_rate``, ``eps``, ``eps_root`` or ``weight_decay``
         is negative, or ``b1``/``b2``/``b3`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -262,6 +272,7 @@ def adan(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(b1=b1, b2=b2, b3=b3)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_mask("mask", mask)
     return transformation(
         _adan_init, _adan_update, learning_rate=learning_rate, b1=b1, b2=b2, b3=b3, eps=eps,
         eps_root=eps_root, weight_decay=weight_decay, mask=mask,

@@ -6,10 +6,11 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import check_decay, check_learning_rate, check_mask, check_nonnegative
 from jaxdescent._optimizer import transformation
 
 
@@ -63,6 +64,7 @@ def lamb(
     Raises:
       ValueError: if ``learning_rate``, ``eps``, ``eps_root`` or ``weight_decay``
         is negative, or ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -82,6 +84,7 @@ def lamb(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_mask("mask", mask)
     return transformation(
         _lamb_init, _lamb_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, weight_decay=weight_decay, mask=mask,
@@ -171,6 +174,11 @@ def novograd(
         )
     check_nonnegative(weight_decay=weight_decay, eps=eps, eps_root=eps_root)
     check_decay(b1=b1, b2=b2)
+    if np.ndim(b2):
+        raise ValueError(
+            "`b2` of novograd must be one number (it averages each layer's squared gradient "
+            f"norm, a scalar), got an array of shape {np.shape(b2)}"
+        )
     return transformation(
         _novograd_init, _novograd_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         eps_root=eps_root, weight_decay=weight_decay,

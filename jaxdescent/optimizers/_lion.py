@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate
+from jaxdescent._checks import check_decay, check_float_dtype, check_learning_rate, check_mask
 from jaxdescent._optimizer import transformation
 
 
@@ -53,6 +53,7 @@ def lion(
     Raises:
       ValueError: if ``learning_rate`` or ``weight_decay`` is negative or not
         finite, or ``b1``/``b2`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -73,6 +74,8 @@ def lion(
     check_learning_rate(learning_rate)
     check_learning_rate(weight_decay, "weight_decay")
     check_decay(b1=b1, b2=b2)
+    check_float_dtype("mu_dtype", mu_dtype)
+    check_mask("mask", mask)
     return transformation(
         _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, mu_dtype=mu_dtype,
         weight_decay=weight_decay, mask=mask,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import jax
@@ -9,7 +10,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_learning_rate, check_nonnegative
+from jaxdescent._checks import check_learning_rate, check_nonnegative, check_range
 from jaxdescent._optimizer import transformation
 
 _VARIANTS = ("sps", "sps+")
@@ -55,6 +56,7 @@ def polyak_sgd(
     Raises:
       ValueError: if ``max_learning_rate``, ``scaling`` or ``eps`` is negative
         or not finite, or ``variant`` is unknown.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax, jax.numpy as jnp, jaxdescent as jd
@@ -80,7 +82,8 @@ def polyak_sgd(
     """
     check_nonnegative(max_learning_rate=max_learning_rate, eps=eps)
     check_learning_rate(scaling, "scaling")
-    if variant not in _VARIANTS:
+    check_range("f_min", f_min, -math.inf, math.inf, low_open=True, high_open=True)
+    if not isinstance(variant, str) or variant not in _VARIANTS:
         raise ValueError(f"`variant` must be one of {_VARIANTS}, got {variant!r}")
     return transformation(
         _init, _update, max_learning_rate=max_learning_rate, scaling=scaling, f_min=f_min,

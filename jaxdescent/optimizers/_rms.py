@@ -9,7 +9,13 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_learning_rate,
+    check_mask,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 
 
@@ -64,6 +70,7 @@ def rmsprop(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``initial_scale`` is negative,
         or ``decay``/``momentum`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -83,8 +90,17 @@ def rmsprop(
     buffer holds ``d`` rather than ``alpha d`` (the same for a constant ``alpha``).
     """
     check_learning_rate(learning_rate)
-    check_decay(decay=decay, momentum=momentum)
+    check_decay(decay=decay)
+    if momentum is not None:
+        check_decay(momentum=momentum)
     check_nonnegative(eps=eps, initial_scale=initial_scale)
+    for name, flag in (
+        ("eps_in_sqrt", eps_in_sqrt),
+        ("centered", centered),
+        ("nesterov", nesterov),
+        ("bias_correction", bias_correction),
+    ):
+        check_flag(name, flag)
     return transformation(
         _rmsprop_init, _rmsprop_update, learning_rate=learning_rate, decay=decay, eps=eps,
         initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt, centered=centered,
@@ -157,6 +173,7 @@ def adagrad(learning_rate: Any, initial_accumulator_value: Any = 0.1, eps: Any =
 
     Raises:
       ValueError: if ``learning_rate``, ``initial_accumulator_value`` or ``eps`` is negative.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -240,6 +257,7 @@ def adadelta(
     Raises:
       ValueError: if ``learning_rate``, ``eps`` or ``weight_decay`` is negative or
         ``rho`` is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -260,6 +278,7 @@ def adadelta(
     check_learning_rate(weight_decay, name="weight_decay")
     check_decay(rho=rho)
     check_nonnegative(eps=eps)
+    check_mask("weight_decay_mask", weight_decay_mask)
     return transformation(
         _adadelta_init, _adadelta_update, learning_rate=learning_rate, rho=rho, eps=eps,
         weight_decay=weight_decay, weight_decay_mask=weight_decay_mask,
@@ -275,7 +294,9 @@ def _adadelta_update(h, grads, state, params=None, **extra_args):
     rho, eps = h.rho, h.eps
     lam = _tree.learning_rate_at(h.weight_decay, state.count)
     mask = h.weight_decay_mask
-    g = _tree.with_weight_decay(grads, params, lam, mask, who="adadelta's weight decay")
+    g = _tree.with_weight_decay(
+        grads, params, lam, mask, who="adadelta's weight decay", mask_name="weight_decay_mask"
+    )
     e_g = _tree.ema(g, state.e_g, rho, order=2)
     dx = _tree.tree_map(
         lambda g, e_g, e_x: jnp.sqrt(e_x + eps) / jnp.sqrt(e_g + eps) * g, g, e_g, state.e_x

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_learning_rate, check_nonnegative, check_range, is_python_number
+from jaxdescent._checks import check_learning_rate, check_nonnegative, check_order, check_range
 from jaxdescent._optimizer import transformation
 
 
@@ -33,8 +33,7 @@ def _check_rprop(learning_rate: Any, eta_minus: Any, eta_plus: Any, low: Any, hi
     check_range("eta_plus", eta_plus, 1.0, math.inf, high_open=True)
     check_nonnegative(min_step_size=low)
     check_range("max_step_size", high, 0.0, math.inf, low_open=True, high_open=True)
-    if is_python_number(low) and is_python_number(high) and low > high:
-        raise ValueError(f"`min_step_size` must be <= `max_step_size`, got {low!r} > {high!r}")
+    check_order("min_step_size", low, "max_step_size", high)
 
 
 def rprop(

@@ -9,7 +9,15 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_float_dtype,
+    check_key_or_seed,
+    check_learning_rate,
+    check_nonnegative,
+    check_seed,
+)
 from jaxdescent._optimizer import transformation
 
 
@@ -53,6 +61,7 @@ def sgd(
     Raises:
       ValueError: if ``learning_rate`` is negative or not finite, or ``momentum``
         is outside [0, 1).
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, optax, jaxdescent as jd
@@ -70,7 +79,10 @@ def sgd(
     Matches ``optax.sgd`` and PyTorch's ``SGD`` (dampening 0) exactly.
     """
     check_learning_rate(learning_rate)
-    check_decay(momentum=momentum)
+    if momentum is not None:
+        check_decay(momentum=momentum)
+    check_flag("nesterov", nesterov)
+    check_float_dtype("accumulator_dtype", accumulator_dtype)
     return transformation(
         _sgd_init, _sgd_update, learning_rate=learning_rate, momentum=momentum,
         nesterov=nesterov, accumulator_dtype=accumulator_dtype,
@@ -108,6 +120,7 @@ def sign_sgd(learning_rate: Any):
 
     Raises:
       ValueError: if ``learning_rate`` is negative or not finite.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -244,6 +257,7 @@ def noisy_sgd(
     Raises:
       ValueError: if ``learning_rate``, ``eta`` or ``gamma`` is negative or
         not finite, or both ``key`` and ``seed`` are given.
+      TypeError: for a value of the wrong type (see :mod:`jaxdescent.optimizers`).
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
@@ -262,6 +276,8 @@ def noisy_sgd(
     """
     check_learning_rate(learning_rate)
     check_nonnegative(eta=eta, gamma=gamma)
+    check_key_or_seed(key)
+    check_seed("seed", seed, allow_none=True)
     if seed is not None and key is not None:
         raise ValueError(f"give `key` or its deprecated synonym `seed`, not both; got {seed=}")
     return transformation(
