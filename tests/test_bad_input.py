@@ -399,6 +399,7 @@ HYPERPARAMETERS = {
     "eta_plus": interval(1.0), "threshold": interval(4.0, high_open=False),
     "f_min": interval(-math.inf, math.inf, low_open=True),
     "mu_dtype": DTYPE, "accumulator_dtype": DTYPE, "mask": MASK, "weight_decay_mask": MASK,
+    "trust_ratio_mask": MASK,
     "nesterov": FLAG, "centered": FLAG, "eps_in_sqrt": FLAG, "bias_correction": FLAG,
     "bias_correction_mu": FLAG, "bias_correction_nu": FLAG,
     "variant": choice("sps", "sps+"), "seed": SEED,
@@ -414,6 +415,8 @@ OVERRIDES = {
     ),
     ("novograd", "weight_decay"): NONNEGATIVE,
     ("novograd", "b2"): Kind(DECAY.good, DECAY.bad | st.just(np.full(2, 0.5))),  # per layer
+    ("lars", "momentum"): DECAY,  # a number, as in optax: no None for "no momentum"
+    ("optimistic_adam", "learning_rate"): NONNEGATIVE,  # not a schedule (use _v2)
 }
 
 

@@ -14,7 +14,13 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_float_dtype,
+    check_learning_rate,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import adam_moments
 
@@ -166,6 +172,8 @@ def optimistic_adam_v2(
     _check_coefficients(alpha=alpha, beta=beta)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_float_dtype("mu_dtype", mu_dtype)
+    check_flag("nesterov", nesterov)
     return transformation(
         _adam_init, _adam_v2_update, learning_rate=learning_rate, alpha=alpha, beta=beta,
         b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov,
@@ -231,6 +239,8 @@ def optimistic_adam(
         _check_coefficients(optimism=optimism)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
+    check_float_dtype("mu_dtype", mu_dtype)
+    check_flag("nesterov", nesterov)
     return transformation(
         _adam_init, _adam_v1_update, learning_rate=learning_rate, optimism=optimism, b1=b1,
         b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov,

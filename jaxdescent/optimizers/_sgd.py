@@ -195,6 +195,7 @@ def signum(learning_rate: Any, beta: Any = 0.9, accumulator_dtype: Any = None):
     """
     check_learning_rate(learning_rate)
     check_decay(beta=beta)
+    check_float_dtype("accumulator_dtype", accumulator_dtype)
     return transformation(
         _signum_init, _signum_update, learning_rate=learning_rate, beta=beta,
         accumulator_dtype=accumulator_dtype,

@@ -13,14 +13,23 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._checks import (
+    check_decay,
+    check_flag,
+    check_learning_rate,
+    check_mask,
+    check_mask_tree,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 
 
-def _mask_leaves(mask: Any, tree: Any) -> Any:
+def _mask_leaves(mask: Any, tree: Any, name: str) -> Any:
     """``mask`` (``True``, a pytree of bools that is a prefix of ``tree``'s, or a callable
-    building one from ``tree``) as one Python bool per leaf of ``tree``."""
-    mask_tree = mask(tree) if callable(mask) else mask
+    building one from ``tree``) as one Python bool per leaf of ``tree``; ``None`` is
+    everywhere. Checked here, where ``tree`` is known (``name`` is the argument)."""
+    mask_tree = True if mask is None else mask(tree) if callable(mask) else mask
+    check_mask_tree(name, mask_tree, tree)
     return _tree.tree_map(lambda m, x: _tree.tree_map(lambda _: bool(m), x), mask_tree, tree)
 
 
@@ -52,7 +61,7 @@ def lars(
     Args:
       learning_rate: ``alpha``; a number, an array or a schedule of the step count.
       weight_decay: ``beta`` (>= 0), a number, an array or a schedule.
-      weight_decay_mask: where ``beta`` applies: ``True`` (everywhere), a pytree of
+      weight_decay_mask: where ``beta`` applies: ``True`` or ``None`` (everywhere), a pytree of
         bools (a prefix of the parameters') or a callable returning one.
       trust_coefficient: ``eta`` (>= 0).
       eps: ``eps`` (>= 0), added to the denominator of ``lam``.
@@ -87,6 +96,9 @@ def lars(
     check_learning_rate(weight_decay, "weight_decay")
     check_nonnegative(trust_coefficient=trust_coefficient, eps=eps)
     check_decay(momentum=momentum)
+    check_mask("weight_decay_mask", weight_decay_mask)
+    check_mask("trust_ratio_mask", trust_ratio_mask)
+    check_flag("nesterov", nesterov)
     return transformation(
         _lars_init, _lars_update, learning_rate=learning_rate, weight_decay=weight_decay,
         weight_decay_mask=weight_decay_mask, trust_coefficient=trust_coefficient, eps=eps,
@@ -114,8 +126,8 @@ def _lars_direction(h, beta, g, w, decays, scaled):
 def _lars_update(h, grads, state, params=None, **extra_args):
     _tree.require_params(params, "lars")
     beta = _tree.learning_rate_at(h.weight_decay, state.count)
-    decays = _mask_leaves(h.weight_decay_mask, grads)
-    scaled = _mask_leaves(h.trust_ratio_mask, grads)
+    decays = _mask_leaves(h.weight_decay_mask, grads, "weight_decay_mask")
+    scaled = _mask_leaves(h.trust_ratio_mask, grads, "trust_ratio_mask")
     d = _tree.tree_map(
         lambda g, w, dm, sm: _lars_direction(h, beta, g, w, dm, sm), grads, params, decays, scaled
     )
