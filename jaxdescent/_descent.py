@@ -2,7 +2,7 @@
 
 Nothing here compiles. ``minimize`` jits :func:`run_descent`; ``sweep`` jits
 ``vmap(run_descent)``. The objective's output is checked while it is traced
-(:func:`jaxdescent._checks.check_loss`), so a compiled call repeats no check.
+(:func:`jaxdescent._input_checks.check_loss`), so a compiled call repeats no check.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import optax
 
 from jaxdescent import _tree
 from jaxdescent._batches import Sampling, draw_batch, epoch_order, next_order, num_examples
-from jaxdescent._checks import check_descent_settings, check_evaluation, check_loss
+from jaxdescent._input_checks import check_descent_settings, check_evaluation, check_loss
 
 PyTree = Any
 

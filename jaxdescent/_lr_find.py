@@ -19,16 +19,15 @@ import numpy as np
 
 from jaxdescent._checks import (
     check_choice,
-    check_factory_keywords,
     check_optimizer,
     check_positive_int,
     check_real_number,
-    check_records_fit,
     check_seed,
-    float_params,
     shown,
 )
 from jaxdescent._descent import DescentConfig
+from jaxdescent._input_checks import check_factory_keywords, float_params
+from jaxdescent._memory import check_records_fit
 from jaxdescent._minimize import Trajectory, minimize
 from jaxdescent._sweep import sweep
 

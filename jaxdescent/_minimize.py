@@ -11,18 +11,16 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent._batches import Sampling
-from jaxdescent._checks import (
+from jaxdescent._checks import check_callable, check_key, check_optimizer
+from jaxdescent._descent import Descent, DescentConfig, run_descent
+from jaxdescent._input_checks import (
     check_args,
-    check_callable,
     check_data,
     check_hyperparameter_shapes,
-    check_key,
-    check_optimizer,
-    check_records_fit,
     check_state,
     float_params,
 )
-from jaxdescent._descent import Descent, DescentConfig, run_descent
+from jaxdescent._memory import check_records_fit
 from jaxdescent._optimizer import Static, hyperparameters, is_numeric
 
 PyTree = Any

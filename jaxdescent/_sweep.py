@@ -31,23 +31,20 @@ import numpy as np
 
 from jaxdescent import _execute
 from jaxdescent._batches import Sampling
-from jaxdescent._checks import (
+from jaxdescent._checks import check_callable, check_choice, check_flag, check_optimizer
+from jaxdescent._descent import DescentConfig
+from jaxdescent._input_checks import (
     check_args,
-    check_callable,
-    check_choice,
     check_data,
     check_factory_keywords,
-    check_flag,
     check_hyperparameter,
     check_not_traced,
-    check_optimizer,
-    check_records_fit,
     check_seeds,
     check_starts,
     check_tolerance,
     float_params,
 )
-from jaxdescent._descent import DescentConfig
+from jaxdescent._memory import check_records_fit
 from jaxdescent._optimizer import Static, hyperparameters, is_numeric
 from jaxdescent._results import SweepResult
 from jaxdescent._store import Store
@@ -286,7 +283,7 @@ def sweep(
       ValueError, TypeError: on bad input, before anything is computed: every
         configuration's optimizer is built first (see :func:`check_every_run`); a
         result that would not fit in the machine's memory is refused (see
-        :func:`jaxdescent._checks.check_records_fit`); so is a traced argument
+        :func:`jaxdescent._memory.check_records_fit`); so is a traced argument
         (``sweep`` inside ``jax.jit``): a sweep compiles and runs its own program.
 
     Example:

@@ -17,14 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent._checks import (
-    check_fits,
-    check_float_dtype,
-    check_key,
-    check_positive_int,
-    check_real_number,
-    device_memory,
-)
+from jaxdescent._checks import check_float_dtype, check_key, check_positive_int, check_real_number
+from jaxdescent._memory import check_fits, device_memory
 
 __all__ = ["digits", "linear_regression", "two_spirals"]
 

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import jaxdescent as jd
-from jaxdescent import _checks, datasets, landscapes
+from jaxdescent import _checks, _memory, datasets, landscapes
 from jaxdescent._descent import DescentConfig
 
 PACKAGE = os.path.dirname(jd.__file__) + os.sep
@@ -624,15 +624,15 @@ def test_a_many_cornered_landscape_is_built_at_once() -> None:
 
 
 def test_the_result_estimate_is_runs_times_records_and_final_state() -> None:
-    assert _checks.result_bytes(runs=3, records=5, record_bytes=16, final_bytes=40) == 3 * 120
+    assert _memory.result_bytes(runs=3, records=5, record_bytes=16, final_bytes=40) == 3 * 120
     config = DescentConfig(steps=9, record_every=2, record_params=True)
     assert config.records() == len(config.record_steps()) == 6
     x0 = np.ones(4, np.float32)  # 16 bytes: a record holds them, a loss and a norm (8 each)
     need = 4 * (6 * (16 + 8 + 8) + 16 + 64)  # and 64 bytes of final loss, flags and indices
     with mock.patch.object(_checks, "physical_memory", return_value=need):
-        _checks.check_records_fit(config, x0, runs=4)
+        _memory.check_records_fit(config, x0, runs=4)
     with (
         mock.patch.object(_checks, "physical_memory", return_value=need - 1),
         pytest.raises(ValueError, match=r"4 runs x 6 records .* about 1\.1 KiB"),
     ):
-        _checks.check_records_fit(config, x0, runs=4)
+        _memory.check_records_fit(config, x0, runs=4)

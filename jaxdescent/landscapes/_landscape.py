@@ -12,7 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent._checks import check_fits, is_python_number, shown
+from jaxdescent._checks import is_python_number, shown
+from jaxdescent._memory import check_fits
 
 Formula = Callable[[jax.Array], jax.Array]
 
