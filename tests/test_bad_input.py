@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import jaxdescent as jd
-from jaxdescent import _checks, _memory, datasets, landscapes
+from jaxdescent import _memory, datasets, landscapes
 from jaxdescent._descent import DescentConfig
 
 PACKAGE = os.path.dirname(jd.__file__) + os.sep
@@ -50,8 +50,8 @@ EXAMPLES = settings(max_examples=6, deadline=None)
 @pytest.fixture(autouse=True, scope="module")
 def four_gib_of_memory():
     with (
-        mock.patch.object(_checks, "physical_memory", return_value=MEMORY),
-        mock.patch.object(_checks, "device_memory", return_value=MEMORY),
+        mock.patch.object(_memory, "physical_memory", return_value=MEMORY),
+        mock.patch.object(_memory, "device_memory", return_value=MEMORY),
     ):
         yield
 
@@ -629,10 +629,10 @@ def test_the_result_estimate_is_runs_times_records_and_final_state() -> None:
     assert config.records() == len(config.record_steps()) == 6
     x0 = np.ones(4, np.float32)  # 16 bytes: a record holds them, a loss and a norm (8 each)
     need = 4 * (6 * (16 + 8 + 8) + 16 + 64)  # and 64 bytes of final loss, flags and indices
-    with mock.patch.object(_checks, "physical_memory", return_value=need):
+    with mock.patch.object(_memory, "physical_memory", return_value=need):
         _memory.check_records_fit(config, x0, runs=4)
     with (
-        mock.patch.object(_checks, "physical_memory", return_value=need - 1),
+        mock.patch.object(_memory, "physical_memory", return_value=need - 1),
         pytest.raises(ValueError, match=r"4 runs x 6 records .* about 1\.1 KiB"),
     ):
         _memory.check_records_fit(config, x0, runs=4)
