@@ -72,6 +72,8 @@ class _Carry(NamedTuple):
     moves: jax.Array  # the steps this run has moved: all of them until it diverges
     t: jax.Array
     order: jax.Array | None = None  # the epoch's permutation when shuffling minibatches
+    settled: PyTree = None  # the state before this step's update: the final state when
+    # the last step only records (unused otherwise, so XLA drops it from the loop)
 
 
 class _Record(NamedTuple):
@@ -169,13 +171,13 @@ def _step(
     updates, opt_state = optimizer.update(
         grads, carry.opt_state, carry.params, value=record.loss, grad=grads, value_fn=value_fn
     )
-    moving = carry.t < config.steps  # step T only records: the state stays that of step T
-    ok = _healthy(config, record.loss) & moving
+    ok = _healthy(config, record.loss) & (carry.t < config.steps)  # step T only records
     if latch:
         ok = ok & (carry.moves == carry.t)
     new = _Carry(
         params=_tree.tree_map(functools.partial(_move_if, ok), carry.params, updates),
-        opt_state=_tree.where(moving, opt_state, carry.opt_state),
+        opt_state=opt_state,
+        settled=carry.opt_state,
         moves=carry.moves + ok.astype(carry.moves.dtype),
         t=carry.t + 1,
         order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
@@ -285,7 +287,7 @@ def run_descent(
     step = functools.partial(_step, objective, optimizer, config, latch, reorder)
     t0 = jnp.array(0, jnp.int32)
     opt_state = optimizer.init(x0) if opt_state is None else opt_state
-    carry = _Carry(x0, opt_state, t0, t0, order)
+    carry = _Carry(x0, opt_state, t0, t0, order, settled=opt_state)
 
     evaluations, records = None, None
     if config.record_every == 1 and config.evaluate is None:
@@ -293,6 +295,7 @@ def run_descent(
         # recording only, written in place by one scan.
         carry, records = _records(step, carry, config.steps + 1, 1, config.unroll)
         last = jax.tree_util.tree_map(lambda x: x[-1], records)
+        final_state = carry.settled  # the recording-only step's update is not kept
     else:
         if config.record_every is None:
             carry = _run(step, carry, config.steps, config.unroll)
@@ -307,10 +310,11 @@ def run_descent(
                     evaluations = _concat(evaluations, tail_evaluation)
         _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
         records = _one(last) if records is None else _concat(records, _one(last))
+        final_state = carry.opt_state
     if config.evaluate is not None:
         evaluations = _concat(evaluations, _one(_evaluate(config, carry.params)))
     diverged_at = _diverged_at(config, carry, last)
-    return Descent(records, evaluations, carry.params, last.loss, diverged_at, carry.opt_state)
+    return Descent(records, evaluations, carry.params, last.loss, diverged_at, final_state)
 
 
 def _diverged_at(config: DescentConfig, carry: _Carry, last: _Record) -> jax.Array:
