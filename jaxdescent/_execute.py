@@ -78,6 +78,9 @@ def _fields(config: DescentConfig, descent: Descent, tolerance: Any) -> dict[str
         "diverged_at": at,
         "diverged": at >= 0,
         "steps_to_tolerance": reached,
+        # Returned by the program, as minimize's is, so that XLA compiles the same loop
+        # (a state it may drop fuses differently); dropped from the result after the call.
+        "final_state": descent.final_state,
     }
 
 
@@ -195,7 +198,8 @@ def _compute(kernel: Callable, grid, shared: dict, plan: Plan, lo: int, shape=No
     flat = np.minimum(np.arange(lo, lo + plan.chunk), grid.size - 1)
     mine = flat[jax.process_index() * share :][:share]
     runs, shared = _place(plan, grid.runs(mine), shared)
-    return kernel(runs, shared, mesh=plan.mesh, shape=(share,) if shape is None else shape)
+    out = kernel(runs, shared, mesh=plan.mesh, shape=(share,) if shape is None else shape)
+    return {name: value for name, value in out.items() if name != "final_state"}
 
 
 def execute(kernel: Callable, grid, shared: dict, plan: Plan, store, progress) -> dict[str, Any]:
@@ -224,6 +228,7 @@ def execute(kernel: Callable, grid, shared: dict, plan: Plan, store, progress) -
         out = jax.eval_shape(
             functools.partial(kernel, mesh=None, shape=(plan.share,)), runs, shared
         )
+        out.pop("final_state")
         treedef = jax.tree_util.tree_structure(out)
     on_dims = [x.reshape(grid.shape + x.shape[1:]) for x in host or []]
     return jax.tree_util.tree_unflatten(treedef, on_dims)
