@@ -564,6 +564,14 @@ def check_tolerance(tolerance: Any) -> float | None:
     return float(tolerance)
 
 
+def check_directory(name: str, value: Any) -> None:
+    """``None`` or a non-empty directory path (a string or ``os.PathLike``)."""
+    if value is None:
+        return
+    if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+        raise TypeError(f"`{name}` must be a directory path or None, got {shown(value)}")
+
+
 def check_not_traced(**named: Any) -> None:
     """``sweep``'s inputs are concrete: a sweep runs its own compiled program."""
     for name, value in named.items():

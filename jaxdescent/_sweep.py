@@ -36,6 +36,7 @@ from jaxdescent._checks import (
     check_callable,
     check_choice,
     check_data,
+    check_directory,
     check_factory_keywords,
     check_flag,
     check_hyperparameter,
@@ -299,6 +300,7 @@ def sweep(
     check_callable("optimizer_factory", optimizer_factory, "a factory of optimizers, e.g. jd.adam")
     check_not_traced(x0=x0, starts=starts, seeds=seeds, args=args, data=data, **hyperparameters)
     check_flag("progress", progress, allow_none=True)
+    check_directory("save_to", save_to)
     config = DescentConfig(
         steps=steps,
         record_every=record_every,
