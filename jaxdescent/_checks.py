@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import warnings
 from typing import Any
 
@@ -313,3 +314,11 @@ def check_callable(name: str, value: Any, what: str) -> None:
     """``value`` must be callable; ``what`` says how it is called."""
     if not callable(value):
         raise TypeError(f"`{name}` must be {what}, got {shown(value)}")
+
+
+def check_directory(name: str, value: Any) -> None:
+    """``None`` or a non-empty directory path (a string or ``os.PathLike``)."""
+    if value is None:
+        return
+    if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+        raise TypeError(f"`{name}` must be a directory path or None, got {shown(value)}")

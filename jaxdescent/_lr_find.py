@@ -310,6 +310,11 @@ def _check_settings(factory, method, start_lr, end_lr, steps, num, beta, stop_fa
     end_lr = check_real_number("end_lr", end_lr, "a finite number > 0", positive)
     if not end_lr > start_lr:
         raise ValueError(f"`end_lr` must be larger than `start_lr` ({start_lr}), got {end_lr}")
+    if not math.isfinite(end_lr / start_lr):
+        raise ValueError(
+            f"`start_lr` ({start_lr}) is too small for `end_lr` ({end_lr}): their ratio "
+            "overflows float64"
+        )
     steps = check_positive_int("steps", steps, low=10)
     num = check_positive_int("num", num, low=2)
     check_real_number("beta", beta, "in [0, 1)", lambda x: (x >= 0) & (x < 1))

@@ -31,7 +31,13 @@ import numpy as np
 
 from jaxdescent import _execute
 from jaxdescent._batches import Sampling
-from jaxdescent._checks import check_callable, check_choice, check_flag, check_optimizer
+from jaxdescent._checks import (
+    check_callable,
+    check_choice,
+    check_directory,
+    check_flag,
+    check_optimizer,
+)
 from jaxdescent._descent import DescentConfig
 from jaxdescent._input_checks import (
     check_args,
@@ -297,6 +303,7 @@ def sweep(
     check_callable("optimizer_factory", optimizer_factory, "a factory of optimizers, e.g. jd.adam")
     check_not_traced(x0=x0, starts=starts, seeds=seeds, args=args, data=data, **hyperparameters)
     check_flag("progress", progress, allow_none=True)
+    check_directory("save_to", save_to)
     config = DescentConfig(
         steps=steps,
         record_every=record_every,
