@@ -2,6 +2,7 @@
 
 import doctest
 import importlib
+import inspect
 import pkgutil
 
 import jax
@@ -23,3 +24,8 @@ def test_docstring_examples_run(name: str) -> None:
     with jax.enable_x64(False), jax.numpy_dtype_promotion("standard"):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+    written = inspect.getsource(module).count(">>> ")
+    assert (result.attempted > 0) == (written > 0), (
+        f"{name} has {written} example line(s) but doctest ran {result.attempted}: examples "
+        "in docstrings it cannot reach (e.g. a function re-exported from another module)"
+    )

@@ -1,0 +1,122 @@
+"""Options that no trajectory test would notice if they were ignored.
+
+Each test is built so that the option changes the answer: the expected value comes
+from optax or from the formula, and the same computation without the option gives a
+different number (checked too, so that the test keeps its power).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxdescent as jd
+from tests.registry import all_cases
+
+F64 = jnp.float64
+
+
+def _takes(factory, name: str) -> bool:
+    return name in inspect.signature(factory).parameters
+
+
+MU_DTYPE_CASES = [
+    case
+    for case in all_cases()
+    if not case.reference_note
+    and _takes(case.ours, "mu_dtype")
+    and _takes(case.reference, "mu_dtype")
+]
+
+
+def _stream_updates(opt, grads, params):
+    """Updates of ``opt`` along a fixed gradient stream, under ``jit``, and its final state."""
+
+    @jax.jit
+    def run(grads):
+        def step(state, g):
+            u, state = opt.update(g, state, params)
+            return state, u
+
+        return jax.lax.scan(step, opt.init(params), grads)
+
+    state, updates = run(grads)
+    return updates, state
+
+
+def _gradients(steps: int = 12, dim: int = 6):
+    rng = np.random.default_rng(0)
+    return jnp.asarray(rng.normal(size=(steps, dim)).astype(np.float32) * 3.0)
+
+
+@pytest.mark.parametrize("case", MU_DTYPE_CASES, ids=lambda c: c.name)
+@jax.numpy_dtype_promotion("standard")  # a bfloat16 moment meets float32 gradients, as in optax
+def test_mu_dtype_stores_the_first_moment_in_that_dtype_as_optax_does(case) -> None:
+    params = jnp.ones(6, jnp.float32)
+    grads = _gradients()
+    kwargs = dict(case.kwargs[0])
+    ours, state = _stream_updates(case.ours(**kwargs, mu_dtype=jnp.bfloat16), grads, params)
+    reference, ref_state = _stream_updates(
+        case.reference(**kwargs, mu_dtype=jnp.bfloat16), grads, params
+    )
+    np.testing.assert_allclose(ours, reference, rtol=1e-6, atol=1e-9)
+    # The moments themselves: stored in bfloat16 where optax stores them so, equal to optax's.
+    ours_moments, ref_moments = (_moments(s) for s in (state, ref_state))
+    assert [m.dtype for m in ours_moments] == [m.dtype for m in ref_moments]
+    assert jnp.dtype(jnp.bfloat16) in {m.dtype for m in ref_moments}
+    for a, b in zip(ours_moments, ref_moments, strict=True):
+        np.testing.assert_allclose(np.asarray(a, np.float32), np.asarray(b, np.float32), rtol=1e-6)
+
+
+def _moments(state) -> list:
+    """The state's array leaves (moments), ordered by dtype then shape: optax chains its
+    state in another order than jaxdescent's single NamedTuple."""
+    leaves = [leaf for leaf in jax.tree_util.tree_leaves(state) if leaf.ndim]
+    return sorted(leaves, key=lambda x: (str(x.dtype), x.shape, float(jnp.sum(x.astype(F64)))))
+
+
+def test_mu_dtype_is_not_ignored_by_a_case() -> None:
+    """The parametrization above covers the optimizers that take ``mu_dtype``."""
+    names = {case.name for case in MU_DTYPE_CASES}
+    assert {"adam", "adamw", "nadam", "lion", "amsgrad"} <= names
+
+
+def _polyak_update(variant: str, value: float, f_min: float):
+    opt = jd.polyak_sgd(max_learning_rate=10.0, f_min=f_min, variant=variant)
+    w, g = jnp.array([1.0, 2.0], F64), jnp.array([1.0, -2.0], F64)
+    u, _ = opt.update(g, opt.init(w), w, value=jnp.asarray(value, F64))
+    return np.asarray(u)
+
+
+def test_polyak_sps_plus_never_steps_uphill_below_f_min() -> None:
+    """Loss 1 below f_min = 3 and |g|^2 = 5: sps takes gamma = -2/5 (uphill), sps+ stops."""
+    np.testing.assert_allclose(_polyak_update("sps", 1.0, 3.0), [0.4, -0.8], rtol=1e-12)
+    np.testing.assert_array_equal(_polyak_update("sps+", 1.0, 3.0), [0.0, 0.0])
+    # Above f_min the two agree: gamma = (4 - 3) / 5.
+    np.testing.assert_allclose(_polyak_update("sps+", 4.0, 3.0), [-0.2, 0.4], rtol=1e-12)
+
+
+@pytest.mark.parametrize("factory", [jd.lamb, jd.lars], ids=["lamb", "lars"])
+@jax.numpy_dtype_promotion("standard")  # optax.lamb adds an int32 count to a float
+def test_zero_initialised_leaves_still_move(factory) -> None:
+    """A trust ratio ||w|| / ||r|| is 0 for zero parameters; both papers take it as 1 there,
+    so zero-initialised biases move (by the plain, unscaled step)."""
+    params = {"bias": jnp.zeros(3, F64), "weight": jnp.array([[1.0, -2.0]], F64)}
+    grads = {"bias": jnp.array([0.5, -1.0, 2.0], F64), "weight": jnp.array([[1.0, 1.0]], F64)}
+    kwargs = {"eps": 0.0} if factory is jd.lamb else {}
+    opt = factory(0.1, **kwargs)
+    u, _ = opt.update(grads, opt.init(params), params)
+    if factory is jd.lamb:  # first Adam step: m_hat / sqrt(v_hat) = sign(g)
+        expected = -0.1 * np.sign(np.asarray(grads["bias"]))
+    else:  # lars' first momentum step is the gradient itself
+        expected = -0.1 * np.asarray(grads["bias"])
+    np.testing.assert_allclose(u["bias"], expected, rtol=1e-7)
+    reference = {"lamb": optax.lamb, "lars": optax.lars}[factory.__name__]
+    ref = reference(0.1, **kwargs)
+    ref_u, _ = ref.update(grads, ref.init(params), params)
+    np.testing.assert_allclose(u["bias"], ref_u["bias"], rtol=1e-7)
