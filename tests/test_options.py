@@ -8,6 +8,7 @@ different number (checked too, so that the test keeps its power).
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +17,7 @@ import optax
 import pytest
 
 import jaxdescent as jd
-from tests.registry import all_cases
+from tests.registry import all_cases, matrices_only
 
 F64 = jnp.float64
 
@@ -120,3 +121,93 @@ def test_zero_initialised_leaves_still_move(factory) -> None:
     ref = reference(0.1, **kwargs)
     ref_u, _ = ref.update(grads, ref.init(params), params)
     np.testing.assert_allclose(u["bias"], ref_u["bias"], rtol=1e-7)
+
+
+# --- every keyword of every optimizer changes its updates ---------------------------------
+
+# A changed value for each keyword, and what else must be set for it to matter.
+CHANGED: dict[str, Any] = {
+    "learning_rate": 0.5,  # adadelta's, whose default is None (the paper's unit rate)
+    "momentum": 0.5,
+    "optimism": 0.5,
+    "max_step_size": 1e-3,
+    "min_step_size": 0.05,
+    "initial_accumulator_value": 2.0,
+    "initial_scale": 1.0,
+    "threshold": 4.0,
+    "trust_coefficient": 0.1,
+    "max_learning_rate": 0.01,
+    "min_norm": 10.0,
+    "variant": "sps+",
+    "mu_dtype": jnp.bfloat16,
+    "accumulator_dtype": jnp.bfloat16,
+    "mask": matrices_only,
+    "weight_decay_mask": matrices_only,
+    "trust_ratio_mask": matrices_only,
+    "key": jax.random.key(3),
+    "seed": 3,
+}
+# Settings shared by both runs, without which the keyword has no effect.
+NEEDS: dict[str, dict[str, Any]] = {
+    "nesterov": {"momentum": 0.5},
+    "accumulator_dtype": {"momentum": 0.5},
+    "mask": {"weight_decay": 0.5},
+    "weight_decay_mask": {"weight_decay": 0.5},
+    "variant": {"f_min": 100.0},
+    "eps_in_sqrt": {"eps": 0.1},
+}
+
+
+def _changed(name: str, default: Any) -> Any:
+    if name in CHANGED:
+        return CHANGED[name]
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, float):
+        return default / 2 if 0 < default < 1 and name != "eps" else (default or 0.25) * 3
+    raise AssertionError(f"no changed value for keyword {name!r} (default {default!r}): add one")
+
+
+def _keywords() -> list:
+    out = []
+    for case in all_cases():
+        required = dict(case.kwargs[0])
+        for name, p in inspect.signature(case.ours).parameters.items():
+            if name in required and p.default is inspect.Parameter.empty:
+                continue
+            if name in required:
+                continue
+            out.append(pytest.param(case, name, p.default, id=f"{case.name}-{name}"))
+    return out
+
+
+def _updates(opt, steps: int = 20) -> np.ndarray:
+    """Twenty updates along a seeded gradient stream, then the final state's float leaves."""
+    rng = np.random.default_rng(0)
+    params = {"b": jnp.asarray(rng.normal(size=4)), "w": jnp.asarray(rng.normal(size=(3, 4)))}
+    state, out = opt.init(params), []
+    for t in range(steps):
+        grads = jax.tree_util.tree_map(lambda x: jnp.asarray(rng.normal(size=x.shape)), params)
+        u, state = opt.update(grads, state, params, value=jnp.asarray(1.0 + t, F64))
+        params = optax.apply_updates(params, u)
+        out.append(np.concatenate([np.ravel(np.asarray(x, np.float64)) for x in (u["b"], u["w"])]))
+    moments = [x for x in jax.tree_util.tree_leaves(state) if jnp.issubdtype(x.dtype, jnp.floating)]
+    return np.concatenate([np.stack(out).ravel(), *(np.ravel(np.asarray(x, F64)) for x in moments)])
+
+
+@pytest.mark.parametrize(("case", "name", "default"), _keywords())
+@jax.numpy_dtype_promotion("standard")
+def test_every_keyword_changes_the_updates(case, name: str, default: Any) -> None:
+    """Ignoring any keyword would leave the updates and state bitwise unchanged: each one,
+    set to another valid value (with what it needs to matter), changes them."""
+    shared = {**case.kwargs[0], **NEEDS.get(name, {})}
+    synonyms = {"key": "seed", "seed": "key"}  # noisy_sgd takes one of the two
+    shared = {
+        k: v
+        for k, v in shared.items()
+        if k in inspect.signature(case.ours).parameters and k != synonyms.get(name)
+    }
+    base = _updates(case.ours(**shared))
+    changed = _updates(case.ours(**{**shared, name: _changed(name, default)}))
+    assert np.all(np.isfinite(changed)), f"{case.name}({name}=...) gave non-finite updates"
+    assert not np.array_equal(base, changed), f"{case.name} ignores `{name}`"
