@@ -139,6 +139,9 @@ def test_diverge_above_flags_a_finite_blow_up() -> None:
     run = jd.minimize(quadratic, w0, jd.sgd(1.0), steps=20, diverge_above=1e3)
     losses = 1.5 * 4.0 ** np.arange(21)  # |w_t| = 2^t
     assert int(run.diverged_at) == int(np.argmax(losses > 1e3))
+    # The bound is inclusive: a loss equal to it (1.5 * 4^3, exact in binary) still moves.
+    at_bound = jd.minimize(quadratic, w0, jd.sgd(1.0), steps=20, diverge_above=96.0)
+    assert int(at_bound.diverged_at) == 4
 
 
 def test_vmap_over_learning_rates_equals_separate_runs() -> None:

@@ -254,6 +254,9 @@ def test_steps_to_tolerance_against_the_closed_form() -> None:
     np.testing.assert_array_equal(res.steps_to_tolerance, expected)
     no_tolerance = jd.sweep(quadratic, jd.sgd, x0=x0, steps=30, learning_rate=lrs)
     np.testing.assert_array_equal(no_tolerance.steps_to_tolerance, [-1, -1, -1])
+    # Inclusive: a loss equal to the tolerance (7.5 at the start, unmoved by lr 0) reaches it.
+    at_bound = jd.sweep(quadratic, jd.sgd, x0=x0, steps=3, tolerance=7.5, learning_rate=[0.0])
+    np.testing.assert_array_equal(at_bound.steps_to_tolerance, [0])
 
 
 def test_progress_bar_draws_only_when_asked_and_multi_chunk() -> None:
