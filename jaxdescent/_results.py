@@ -43,8 +43,11 @@ class SweepResult:
       params: pytree of ``(*shape, n_records, ...)`` recorded parameters, or ``None``.
       final_loss: ``(*shape,)`` loss after the last step.
       final_params: pytree of ``(*shape, ...)`` parameters after the last step.
-      diverged: ``(*shape,)`` bool, the run stopped being finite (it is frozen
-        at its last finite parameters).
+      diverged: ``(*shape,)`` bool, the run's loss stopped being finite (or
+        exceeded ``diverge_above``). It is frozen at the parameters where that
+        loss was computed: the last finite ones when the loss itself overflowed,
+        non-finite ones when an update (an infinite gradient at a finite loss)
+        overflowed them.
       diverged_at: ``(*shape,)`` first non-finite step, ``-1`` if none.
       steps_to_tolerance: ``(*shape,)`` first recorded step whose loss is
         ``<= tolerance``; ``-1`` if never or no tolerance was given.
@@ -57,6 +60,11 @@ class SweepResult:
     to the host); chunked, saved or loaded results hold NumPy arrays. Every
     method takes either.
 
+    The optimizer states are not kept (for a large sweep they would double the
+    memory). A one-configuration sweep equals :func:`jaxdescent.minimize` bit for
+    bit, so to continue a run, rerun its configuration with ``minimize`` and take
+    its ``final_state`` (second example).
+
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
       >>> res = jd.sweep(lambda w: jnp.sum(w**2), jd.sgd, x0=jnp.array([1.0]), steps=2,
@@ -65,6 +73,13 @@ class SweepResult:
       {'learning_rate': 0.5, 'final_loss': 0.0}
       >>> float(res.sel(learning_rate=0.25).final_loss)
       0.0625
+
+      The state of the best run, to continue it:
+
+      >>> best = jd.minimize(lambda w: jnp.sum(w**2), jnp.array([1.0]), jd.sgd(0.25), steps=2)
+      >>> bool(best.final_loss == res.sel(learning_rate=0.25).final_loss)
+      True
+      >>> state = best.final_state  # minimize(..., state=state) continues from here
     """
 
     dims: tuple[str, ...]
