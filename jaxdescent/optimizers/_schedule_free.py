@@ -86,12 +86,14 @@ def _promoted(a: jax.Array, b: jax.Array, op: Any) -> jax.Array:
     return op(a.astype(dtype), b.astype(dtype))
 
 
-def _check(learning_rate, warmup_steps, b1, weight_lr_power, state_dtype) -> None:
+def _check(learning_rate, warmup_steps, b1, weight_lr_power, state_dtype) -> int | None:
+    """Check the arguments both optimizers share; ``warmup_steps`` as a Python int (static)."""
     check_learning_rate(learning_rate)
-    check_positive_int("warmup_steps", warmup_steps, allow_none=True, low=0)
+    warmup_steps = check_positive_int("warmup_steps", warmup_steps, allow_none=True, low=0)
     check_range("b1", b1, 0.0, 1.0, low_open=True, high_open=True)
     check_nonnegative(weight_lr_power=weight_lr_power)
     check_float_dtype("state_dtype", state_dtype)
+    return warmup_steps
 
 
 def schedule_free_sgd(
@@ -148,7 +150,7 @@ def schedule_free_sgd(
     with a constant rate) the two are the same. The scalars of the state are float32
     (float64 for float64 parameters), never bfloat16.
     """
-    _check(learning_rate, warmup_steps, b1, weight_lr_power, state_dtype)
+    warmup_steps = _check(learning_rate, warmup_steps, b1, weight_lr_power, state_dtype)
     if weight_decay is not None:
         check_learning_rate(weight_decay, "weight_decay")
     return transformation(
@@ -211,7 +213,7 @@ def schedule_free_adamw(
     out ``sqrt(1 - b2^t)``, and its warmup of the ``z`` step runs one step late (see
     :func:`schedule_free_sgd`). The authors' ``AdamWScheduleFreePaper`` is the paper's.
     """
-    _check(learning_rate, warmup_steps, b1, weight_lr_power, state_dtype)
+    warmup_steps = _check(learning_rate, warmup_steps, b1, weight_lr_power, state_dtype)
     check_decay(b2=b2)
     check_nonnegative(eps=eps)
     check_learning_rate(weight_decay, "weight_decay")
@@ -232,11 +234,12 @@ def _adamw_init(h, params):
 
 def _init(h, params, base_state):
     dtype = _tree.summing_dtype(jax.tree_util.tree_leaves(params))
+    shape = () if callable(h.learning_rate) else jnp.shape(h.learning_rate)  # per-entry rates
     return ScheduleFreeState(
         b1=jnp.asarray(h.b1, dtype),
-        weight_sum=jnp.zeros([], dtype),
+        weight_sum=jnp.zeros(shape, dtype),
         step_count=jnp.ones([], jnp.int32),
-        max_lr=jnp.zeros([], dtype),
+        max_lr=jnp.zeros(shape, dtype),
         base_optimizer_state=base_state,
         z=_tree.tree_map(lambda w: jnp.array(w, h.state_dtype or w.dtype, copy=True), params),
     )
