@@ -73,7 +73,7 @@ def adopt(
       >>> w = jnp.array([1.0, -2.0])
       >>> u0, state = opt.update(w, opt.init(w))  # t = 0: v = g^2, no step
       >>> u1, _ = opt.update(w, state)  # clip(g / |g|, 1) = sign(g)
-      >>> print(u0, u1)
+      >>> print(abs(u0), u1)
       [0. 0.] [-0.1  0.1]
 
     References:

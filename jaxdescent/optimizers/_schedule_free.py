@@ -57,7 +57,7 @@ def schedule_free_eval_params(state: Any, params: Any) -> Any:
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd
-      >>> run = jd.minimize(lambda w: jnp.sum(w**2), jnp.ones(2), jd.schedule_free_sgd(0.1),
+      >>> run = jd.minimize(lambda w: jnp.sum(w**2), jnp.ones(2), jd.schedule_free_sgd(0.3),
       ...                   steps=50)
       >>> x = jd.schedule_free_eval_params(run.final_state, run.final_params)
       >>> bool(jnp.sum(x**2) < jnp.sum(run.final_params**2))
