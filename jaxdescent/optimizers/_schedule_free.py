@@ -232,9 +232,14 @@ def _adamw_init(h, params):
     return _init(h, params, optax.ScaleByRmsState(_tree.zeros_like(params)))
 
 
+_WEIGHTS = ("learning_rate", "b2", "weight_lr_power")  # what the averaging weights depend on
+
+
 def _init(h, params, base_state):
     dtype = _tree.summing_dtype(jax.tree_util.tree_leaves(params))
-    shape = () if callable(h.learning_rate) else jnp.shape(h.learning_rate)  # per-entry rates
+    shape = jnp.broadcast_shapes(  # of gamma_max^p: () unless given per entry
+        *(jnp.shape(v) for k, v in h.items() if k in _WEIGHTS and not callable(v))
+    )
     return ScheduleFreeState(
         b1=jnp.asarray(h.b1, dtype),
         weight_sum=jnp.zeros(shape, dtype),
@@ -293,7 +298,7 @@ def _step(h, state, params, d, gamma, base_state):
     def new_y(y, z_old, z_new):
         c_ = c.astype(_tree.wider_dtype(y.dtype, z_old.dtype))
         x = (1.0 - c_) * _x_from(y, z_old, b1) + c_ * z_new.astype(c_.dtype)
-        return (b1 * x + (1.0 - b1) * z_new.astype(c_.dtype) - y).astype(y.dtype)
+        return (b1 * x + (1.0 - b1) * z_new.astype(c_.dtype) - y.astype(c_.dtype)).astype(y.dtype)
 
     updates = _tree.tree_map(new_y, params, state.z, z)
     t = optax.safe_increment(state.step_count)
