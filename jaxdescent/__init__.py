@@ -8,6 +8,7 @@ from jaxdescent._minimize import Trajectory, minimize
 from jaxdescent._results import SweepResult
 from jaxdescent._sweep import sweep
 from jaxdescent.optimizers import *  # noqa: F403 (the optimizers, listed once, in optimizers.__all__)
+from jaxdescent.optimizers._schedule_free import schedule_free_eval_params
 
 __all__ = [
     "Comparison",
@@ -22,6 +23,7 @@ __all__ = [
     "lr_find",
     "minimize",
     "plot",
+    "schedule_free_eval_params",
     "sweep",
 ]
 __all__ += optimizers.__all__

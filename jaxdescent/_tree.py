@@ -172,3 +172,20 @@ def require_params(params: PyTree, who: str) -> None:
 def cast_like(tree: PyTree, like: PyTree) -> PyTree:
     """``tree`` with each leaf cast to the dtype of the matching leaf of ``like``."""
     return tree_map(lambda x, y: x.astype(y.dtype), tree, like)
+
+
+def ema_widest(new: PyTree, old: PyTree, decay: Any) -> PyTree:
+    """:func:`ema` of order 1 whose two terms meet in the wider of their dtypes, as under
+    standard promotion (an average stored in a lower ``mu_dtype``, as optax computes it)."""
+
+    def average(n: jax.Array, o: jax.Array) -> jax.Array:
+        wide = wider_dtype(n.dtype, o.dtype)
+        return ((1 - decay) * n).astype(wide) + (decay * o).astype(wide)
+
+    return tree_map(average, new, old)
+
+
+def wider_dtype(a: Any, b: Any) -> Any:
+    """The dtype that standard promotion gives ``a`` and ``b`` (whatever promotion is set)."""
+    with jax.numpy_dtype_promotion("standard"):
+        return jnp.promote_types(a, b)

@@ -16,6 +16,9 @@ protocol so that the shared equivalence tests drive it like an optax optimizer.
   instead of ``b2`` and decays weights without the proximal step).
 - :func:`lars`: You et al. 2017, Algorithm 1 and eq. 6 (``optax.lars`` divides by
   ``||g + beta w||`` instead of ``||g|| + beta ||w||``).
+- :func:`schedule_free_sgd`, :func:`schedule_free_adamw`: Defazio et al. 2024,
+  Algorithm 1 (optax warms the ``z`` step up one step late, and its AdamW leaves
+  ``sqrt(1 - beta2^t)`` out of the step size ``gamma_t``).
 """
 
 from __future__ import annotations
@@ -277,3 +280,79 @@ def lars(
         return parts[0], LarsState(state.t + 1, parts[1])
 
     return optax.GradientTransformationExtraArgs(init, update)
+
+
+class ScheduleFreeState(NamedTuple):
+    t: jax.Array  # the paper's t, from 1
+    gamma_max: jax.Array  # max_{i <= t} gamma_i
+    weight_sum: jax.Array  # sum_{i <= t} gamma_max,i^p
+    v: Any  # Adam's second moment (AdamW only)
+    z: Any
+
+
+def _schedule_free(learning_rate, warmup_steps, b1, weight_decay, weight_lr_power, state_dtype,
+                   adam=None):  # fmt: skip
+    """Defazio et al., The Road Less Scheduled (arXiv:2405.15682), Algorithm 1, with ``x``
+    recovered from the parameters ``y`` as ``x = (y - (1 - beta) z) / beta``:
+
+    gamma_t = gamma [sqrt(1 - beta2^t)] min(1, t / T_warmup)
+    z_{t+1} = z_t - gamma_t (d_t + lambda y_t), d_t = g_t [/ (sqrt(v_t) + eps)]
+    c_{t+1} = gamma_max,t^p / sum_i gamma_max,i^p;  x_{t+1} = (1 - c) x_t + c z_{t+1}
+    y_{t+1} = beta x_{t+1} + (1 - beta) z_{t+1}
+    """
+
+    def init(params):
+        dtype = jnp.promote_types(_dtype(params), jnp.float32)
+        z = tree_map(lambda y: jnp.asarray(y, state_dtype or y.dtype), params)
+        v = tree_map(jnp.zeros_like, params) if adam else None
+        zero = jnp.zeros([], dtype)
+        return ScheduleFreeState(jnp.ones([], jnp.int32), zero, zero, v, z)
+
+    def update(grads, state, params=None, **extra_args):
+        t = state.t
+        warmup = jnp.minimum(1.0, jnp.asarray(t, float) / warmup_steps) if warmup_steps else 1.0
+        gamma = jnp.asarray(_at(learning_rate, t - 1, float) * warmup, float)
+        lam = _at(0.0 if weight_decay is None else weight_decay, t - 1, float)
+        v = state.v
+        if adam:
+            b2, eps = adam
+            v = tree_map(lambda v, g: (1 - b2) * g**2 + b2 * v, state.v, grads)
+            gamma = gamma * jnp.sqrt(1 - jnp.asarray(b2, float) ** t)
+            d = tree_map(lambda g, v: g / (jnp.sqrt(v) + eps), grads, v)
+        else:
+            d = grads
+        gamma_max = jnp.maximum(state.gamma_max, gamma.astype(state.gamma_max.dtype))
+        weight = gamma_max**weight_lr_power
+        weight_sum = state.weight_sum + weight
+        c = jnp.where(weight_sum > 0, weight / jnp.where(weight_sum > 0, weight_sum, 1), 0.0)
+
+        def one(y, z, d):
+            wide = jnp.promote_types(y.dtype, z.dtype)
+            z_next = (z - gamma.astype(d.dtype) * (d + lam.astype(d.dtype) * y)).astype(z.dtype)
+            x = (y.astype(wide) - (1 - b1) * z.astype(wide)) / b1
+            x_next = (1 - c.astype(wide)) * x + c.astype(wide) * z_next.astype(wide)
+            y_next = b1 * x_next + (1 - b1) * z_next.astype(wide)
+            return (y_next - y).astype(y.dtype), z_next
+
+        out = tree_map(one, params, state.z, d)
+        treedef = jax.tree_util.tree_structure(params)
+        updates, z = (treedef.unflatten(x) for x in zip(*treedef.flatten_up_to(out), strict=True))
+        return updates, ScheduleFreeState(t + 1, gamma_max, weight_sum, v, z)
+
+    return optax.GradientTransformationExtraArgs(init, update)
+
+
+def schedule_free_sgd(learning_rate=1.0, warmup_steps=None, b1=0.9, weight_decay=None,
+                      weight_lr_power=2.0, state_dtype=None):  # fmt: skip
+    """Schedule-Free SGD (Defazio et al. 2024, Algorithm 1 without Adam's scaling)."""
+    return _schedule_free(
+        learning_rate, warmup_steps, b1, weight_decay, weight_lr_power, state_dtype
+    )
+
+
+def schedule_free_adamw(learning_rate=0.0025, warmup_steps=None, b1=0.9, b2=0.999, eps=1e-8,
+                        weight_decay=0.0, weight_lr_power=2.0, state_dtype=None):  # fmt: skip
+    """Schedule-Free AdamW (Defazio et al. 2024, Algorithm 1)."""
+    return _schedule_free(
+        learning_rate, warmup_steps, b1, weight_decay, weight_lr_power, state_dtype, (b2, eps)
+    )

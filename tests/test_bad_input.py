@@ -405,6 +405,9 @@ HYPERPARAMETERS = {
     "nesterov": FLAG, "centered": FLAG, "eps_in_sqrt": FLAG, "bias_correction": FLAG,
     "bias_correction_mu": FLAG, "bias_correction_nu": FLAG,
     "variant": choice("sps", "sps+"), "seed": SEED,
+    "use_clipping": FLAG, "state_dtype": DTYPE, "weight_lr_power": NONNEGATIVE,
+    "warmup_steps": count(0, none=True),
+    "clip_value_fn": Kind(st.just(SCHEDULE), NOT_NUMBERS.filter(lambda v: not callable(v))),
     "key": Kind(
         good=st.sampled_from([None, 0, np.int64(5), jax.random.key(1)]),
         bad=st.sampled_from([1.5, -1, 2**32, "abc", jnp.ones(2), jax.random.split(KEY0, 3)]),
@@ -419,6 +422,12 @@ OVERRIDES = {
     ("novograd", "b2"): Kind(DECAY.good, DECAY.bad | st.just(np.full(2, 0.5))),  # per layer
     ("lars", "momentum"): DECAY,  # a number, as in optax: no None for "no momentum"
     ("optimistic_adam", "learning_rate"): NONNEGATIVE,  # not a schedule (use _v2)
+    ("ademamix", "alpha"): RATE,  # a number or a schedule
+    ("schedule_free_sgd", "b1"): interval(0.0, 1.0, low_open=True),  # x = (y - (1 - b1) z) / b1
+    ("schedule_free_adamw", "b1"): interval(0.0, 1.0, low_open=True),
+    ("schedule_free_sgd", "weight_decay"): Kind(
+        RATE.good | st.just(None), RATE.bad.filter(lambda v: v is not None)
+    ),
 }
 
 

@@ -107,8 +107,8 @@ def _perturbed(case: Case, kwargs: dict) -> dict:
 @pytest.mark.parametrize("case", BY_CASE)
 def test_new_hyperparameter_values_do_not_recompile(case: Case) -> None:
     @jax.jit
-    def step(opt, params):
-        state = opt.init(params)
+    def step(opt, params):  # the second update: ADOPT's first one is always zero
+        _, state = _update(case, opt, opt.init(params), jnp.float32)
         return _update(case, opt, state, jnp.float32)
 
     params = _params(jnp.float32)

@@ -12,6 +12,8 @@ checked in ``update``, where the parameters are known). A wrong value raises a
 from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
 from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
+from jaxdescent.optimizers._ademamix import ademamix
+from jaxdescent.optimizers._adopt import adopt
 from jaxdescent.optimizers._layerwise import lamb, novograd
 from jaxdescent.optimizers._lion import lion
 from jaxdescent.optimizers._optimistic import (
@@ -22,6 +24,7 @@ from jaxdescent.optimizers._optimistic import (
 from jaxdescent.optimizers._polyak import polyak_sgd
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
+from jaxdescent.optimizers._schedule_free import schedule_free_adamw, schedule_free_sgd
 from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
 from jaxdescent.optimizers._trust_ratio import fromage, lars
 
@@ -34,6 +37,8 @@ __all__ = [
     "adamaxw",
     "adamw",
     "adan",
+    "ademamix",
+    "adopt",
     "amsgrad",
     "fromage",
     "lamb",
@@ -50,6 +55,8 @@ __all__ = [
     "radam",
     "rmsprop",
     "rprop",
+    "schedule_free_adamw",
+    "schedule_free_sgd",
     "sgd",
     "sign_sgd",
     "signum",
