@@ -26,10 +26,15 @@ def _takes(factory, name: str) -> bool:
     return name in inspect.signature(factory).parameters
 
 
+# optax.contrib.ademamix's averages change dtype from step to step with a mu_dtype (so its
+# state cannot be carried by lax.scan); jaxdescent's keep theirs (see its docstring).
+REFERENCE_CANNOT_SCAN = {"ademamix"}
+
 MU_DTYPE_CASES = [
     case
     for case in all_cases()
     if not case.reference_note
+    and case.name not in REFERENCE_CANNOT_SCAN
     and _takes(case.ours, "mu_dtype")
     and _takes(case.reference, "mu_dtype")
 ]
@@ -146,6 +151,11 @@ CHANGED: dict[str, Any] = {
     "trust_ratio_mask": matrices_only,
     "key": jax.random.key(3),
     "seed": 3,
+    "warmup_steps": 5,
+    "weight_decay": 0.5,  # where its default is None
+    "state_dtype": jnp.float32,  # the parameters are float64
+    "clip_value_fn": lambda count: 0 * count + 0.5,
+    "adopt:eps": 10.0,  # max(sqrt(v), eps): only an eps above sqrt(v) shows
 }
 # Settings shared by both runs, without which the keyword has no effect.
 NEEDS: dict[str, dict[str, Any]] = {
@@ -158,9 +168,10 @@ NEEDS: dict[str, dict[str, Any]] = {
 }
 
 
-def _changed(name: str, default: Any) -> Any:
-    if name in CHANGED:
-        return CHANGED[name]
+def _changed(optimizer: str, name: str, default: Any) -> Any:
+    for key in (f"{optimizer}:{name}", name):
+        if key in CHANGED and not (key == "weight_decay" and default is not None):
+            return CHANGED[key]
     if isinstance(default, bool):
         return not default
     if isinstance(default, float):
@@ -208,6 +219,6 @@ def test_every_keyword_changes_the_updates(case, name: str, default: Any) -> Non
         if k in inspect.signature(case.ours).parameters and k != synonyms.get(name)
     }
     base = _updates(case.ours(**shared))
-    changed = _updates(case.ours(**{**shared, name: _changed(name, default)}))
+    changed = _updates(case.ours(**{**shared, name: _changed(case.name, name, default)}))
     assert np.all(np.isfinite(changed)), f"{case.name}({name}=...) gave non-finite updates"
     assert not np.array_equal(base, changed), f"{case.name} ignores `{name}`"
