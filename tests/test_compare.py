@@ -98,6 +98,10 @@ def test_path_deviation_of_pytrees_and_non_finite_paths() -> None:
     assert path_deviation(ours, ref)[0] == np.inf
     ref["b"][1, 0] = np.inf  # the scale counts finite entries only
     assert path_deviation(ours, ref) == (np.inf, 3.0)
+    ours["b"][1, 0] = np.inf  # overflowing alike is no difference
+    assert path_deviation(ours, ref) == (0.5, 3.0)
+    ours["b"][1, 0], ref["b"][1, 0] = np.nan, np.nan
+    assert path_deviation(ours, ref) == (0.5, 3.0)
 
 
 def test_unknown_name_is_refused() -> None:
