@@ -175,6 +175,13 @@ def test_sweep_warns_when_the_best_value_is_at_a_grid_edge(
         main([*argv, "--learning-rate", "0.1:0.9:9", "--steps", "5", "--out", str(tmp_path)]) == 0
     )
     assert capsys.readouterr().err == "", "0.5 is inside the grid"
+    # every rate reaches 0 in float32 within 2000 steps: a tie is no edge, and the plot
+    # of losses that are all 0 is drawn on a linear axis
+    argv += ["--learning-rate", "0.3:0.5:3", "--steps", "2000", "--out", str(tmp_path / "tie")]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(jd.SweepResult.load(tmp_path / "tie" / "sweep.npz").final_loss, 0)
+    assert (tmp_path / "tie" / "sweep.png").stat().st_size > 0
 
 
 def test_sweep_where_every_run_diverges_exits_2(

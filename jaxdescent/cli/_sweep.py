@@ -60,24 +60,31 @@ def swept(result: Any) -> list[str]:
 
 
 def edge_warnings(result: Any) -> list[str]:
-    """One line per swept hyperparameter whose best value (mean over starts and seeds) is
-    the smallest or largest of three or more: the optimum may lie outside the grid."""
-    over = tuple(d for d in result.dims if d in ("start", "seed"))
-    try:
-        best = result.best(over=over)
-    except ValueError:  # no configuration without a diverged run
-        return []
+    """One line per swept hyperparameter of three or more values whose best final loss
+    (mean over starts and seeds; a diverged run counts as infinite) is at its smallest or
+    largest value, strictly better than at every other: the optimum may lie outside."""
+    dims = list(result.dims)
+    diverged = np.asarray(result.diverged, bool)
+    loss = np.where(diverged, np.inf, np.asarray(result.final_loss, np.float64))
+    loss = np.nan_to_num(loss, nan=np.inf)
+    over = tuple(dims.index(d) for d in dims if d in ("start", "seed"))
+    mean = loss.mean(axis=over) if over else loss
+    kept = [d for d in dims if d not in ("start", "seed")]
     lines = []
     for dim in swept(result):
         values = np.asarray(result.coords[dim], np.float64)
-        if len(values) < 3:
+        axis = kept.index(dim)
+        best = np.moveaxis(mean, axis, 0).reshape(len(values), -1).min(axis=1)
+        i = int(np.argmin(best))
+        order = np.argsort(values)
+        if len(values) < 3 or not np.isfinite(best[i]) or i not in (order[0], order[-1]):
             continue
-        low, high = values.min(), values.max()
-        if best[dim] in (low, high):
-            side = "smallest" if best[dim] == low else "largest"
+        if best[i] < np.delete(best, i).min():
+            side = "smallest" if i == order[0] else "largest"
             lines.append(
-                f"the best {dim}, {best[dim]:g}, is the {side} in its grid "
-                f"({low:g} to {high:g}); the best value may lie beyond it: widen the grid"
+                f"the best {dim}, {values[i]:g}, is the {side} in its grid "
+                f"({values.min():g} to {values.max():g}); the best value may lie beyond it: "
+                "widen the grid"
             )
     return lines
 
@@ -89,7 +96,9 @@ def _plot(result: Any) -> Any:
     if len(dims) >= 2:
         return _heatmap(plot, result, dims[0], dims[1])
     if dims == ["learning_rate"]:
-        return plot.lr_sweep(result)
+        loss = np.asarray(result.final_loss, np.float64)[~np.asarray(result.diverged, bool)]
+        positive = bool(np.any(loss[np.isfinite(loss)] > 0))
+        return plot.lr_sweep(result, yscale="log" if positive else "linear")
     return plot.loss_curves(result)
 
 
