@@ -34,7 +34,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxdescent._checks import check_positive_int, shown
 from jaxdescent._descent import Descent, DescentConfig, run_descent
 from jaxdescent._optimizer import Static, weakly_typed
-from jaxdescent._progress import Progress
+from jaxdescent._progress import Progress, SweepInterrupted, interrupted_message
 
 PyTree = Any
 AXIS = "configs"
@@ -203,11 +203,39 @@ def _compute(kernel: Callable, grid, shared: dict, plan: Plan, lo: int, shape=No
 
 
 def execute(kernel: Callable, grid, shared: dict, plan: Plan, store, progress) -> dict[str, Any]:
-    """Every field of the result, computed chunk by chunk or read back from ``store``."""
+    """Every field of the result, computed chunk by chunk or read back from ``store``.
+
+    Raises:
+      SweepInterrupted: on Ctrl-C with a ``store``, saying how many chunks are saved there.
+    """
     if plan.chunk >= grid.size and store is None and jax.process_count() == 1:
         return jax.block_until_ready(_compute(kernel, grid, shared, plan, 0, grid.shape))
+    total = -(-grid.size // plan.chunk)
+    bar = Progress(total, progress)
+    try:
+        host, treedef = _chunks(kernel, grid, shared, plan, store, bar)
+    except KeyboardInterrupt as interrupt:
+        if store is None or isinstance(interrupt, SweepInterrupted):
+            raise
+        message = interrupted_message(store.saved(total), total, store.directory)
+        raise SweepInterrupted(message) from None
+    finally:
+        bar.close()
+    if treedef is None:  # every chunk was read back: the structure from the traced shapes
+        runs = grid.runs(np.zeros(plan.share, np.int64))
+        out = jax.eval_shape(
+            functools.partial(kernel, mesh=None, shape=(plan.share,)), runs, shared
+        )
+        out.pop("final_state")
+        treedef = jax.tree_util.tree_structure(out)
+    on_dims = [x.reshape(grid.shape + x.shape[1:]) for x in host or []]
+    return jax.tree_util.tree_unflatten(treedef, on_dims)
+
+
+def _chunks(kernel, grid, shared, plan: Plan, store, bar: Progress):
+    """The host arrays of every chunk, in order, and the fields' structure (``None`` when
+    every chunk was read back)."""
     host, treedef = None, None
-    bar = Progress(-(-grid.size // plan.chunk), progress)
     for c, lo in enumerate(range(0, grid.size, plan.chunk)):
         hi = min(lo + plan.chunk, grid.size)
         leaves = None if store is None else store.load(c, hi - lo)
@@ -222,16 +250,7 @@ def execute(kernel: Callable, grid, shared: dict, plan: Plan, store, progress) -
         for target, leaf in zip(host, leaves, strict=True):
             target[lo:hi] = leaf
         bar.advance()
-    bar.close()
-    if treedef is None:  # every chunk was read back: the structure from the traced shapes
-        runs = grid.runs(np.zeros(plan.share, np.int64))
-        out = jax.eval_shape(
-            functools.partial(kernel, mesh=None, shape=(plan.share,)), runs, shared
-        )
-        out.pop("final_state")
-        treedef = jax.tree_util.tree_structure(out)
-    on_dims = [x.reshape(grid.shape + x.shape[1:]) for x in host or []]
-    return jax.tree_util.tree_unflatten(treedef, on_dims)
+    return host, treedef
 
 
 def _gather(leaves: list[np.ndarray]) -> list[np.ndarray]:

@@ -162,6 +162,10 @@ class Store:
             return None
         return leaves
 
+    def saved(self, total: int) -> int:
+        """How many of the ``total`` chunks have a file here."""
+        return sum(os.path.exists(self._path(c)) for c in range(total))
+
     def save(self, chunk: int, leaves: list[np.ndarray]) -> None:
         """Write a finished chunk (process 0 only; every process holds the same leaves)."""
         if jax.process_index() == 0:

@@ -270,8 +270,9 @@ def sweep(
         what the sweep computes (the traced objective, optimizer and ``evaluate``
         with their constants, the data and every argument): a different sweep is
         refused, naming what differs.
-      progress: draw a progress bar on standard error for multi-chunk sweeps
-        (default: when it is a terminal).
+      progress: draw a progress bar (``tqdm.auto``: chunks done, rate, time left; a
+        widget in a notebook) on standard error for multi-chunk sweeps. Default: when
+        standard error is a terminal or this is a notebook.
       devices: the devices to split the runs over. Default: every local device,
         or only the first for a sweep too small to gain from splitting (under
         ``2**18`` runs x steps x parameters).
@@ -291,6 +292,8 @@ def sweep(
         result that would not fit in the machine's memory is refused (see
         :func:`jaxdescent._memory.check_records_fit`); so is a traced argument
         (``sweep`` inside ``jax.jit``): a sweep compiles and runs its own program.
+      SweepInterrupted: a :class:`KeyboardInterrupt` (Ctrl-C) during a ``save_to``
+        sweep, whose message says how many chunks are saved: the same call resumes.
 
     Example:
       >>> import jax.numpy as jnp, jaxdescent as jd

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import pytest
 
 import jaxdescent as jd
 from jaxdescent import _execute
-from jaxdescent._progress import Progress
 
 
 def rosenbrock(w: jax.Array) -> jax.Array:
@@ -257,19 +255,6 @@ def test_steps_to_tolerance_against_the_closed_form() -> None:
     # Inclusive: a loss equal to the tolerance (7.5 at the start, unmoved by lr 0) reaches it.
     at_bound = jd.sweep(quadratic, jd.sgd, x0=x0, steps=3, tolerance=7.5, learning_rate=[0.0])
     np.testing.assert_array_equal(at_bound.steps_to_tolerance, [0])
-
-
-def test_progress_bar_draws_only_when_asked_and_multi_chunk() -> None:
-    stream = io.StringIO()
-    bar = Progress(4, enabled=None, stream=stream)  # a StringIO is not a terminal
-    bar.advance()
-    bar.close()
-    assert stream.getvalue() == ""
-    bar = Progress(4, enabled=True, stream=stream)
-    bar.advance(2)
-    bar.close()
-    assert "2/4 chunks" in stream.getvalue()
-    assert not Progress(1, enabled=True, stream=stream).enabled
 
 
 X0 = jnp.array([1.0, -1.0], jnp.float32)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from jaxdescent.cli import _flags
 from jaxdescent.cli._grid import parse_point, parse_values
 
 __all__ = ["main"]
@@ -17,38 +17,26 @@ examples:
   jaxdescent demo --out tour
   jaxdescent run --landscape rosenbrock --optimizer adam --learning-rate 0.02 --x0 -1.5,2
   jaxdescent run --landscape double_well --optimizer sgd --learning-rate 0.01 --momentum 0.9 --x0 2
+  jaxdescent run --optimizer polyak_sgd --max-learning-rate 0.5 --x64
   jaxdescent sweep --landscape rosenbrock --optimizer adam --learning-rate 1e-4:1:64log \\
       --b1 0.5,0.9,0.99 --steps 300
+  jaxdescent sweep --optimizer sgd --momentum 0:0.9:4 --chunk-size 32 --save-to runs/sgd
   jaxdescent compare --optimizer all --steps 100
+  jaxdescent compare --optimizer adam --landscape quadratic --dim 50 --learning-rate 0.02
   jaxdescent landscapes
 
-Optimizer hyperparameters are given as --name VALUE with optax's names (--b1 0.9,
---momentum 0.9, --weight-decay 1e-4). In `sweep`, a value may be a list (0.1,0.2),
-a range (0:1:11) or a log-spaced grid (1e-4:1:64log).
+Each optimizer's hyperparameters are flags with optax's names (--b1 0.9, --momentum 0.9,
+--nesterov true): `jaxdescent run --optimizer NAME --help` lists NAME's with their
+defaults. In `sweep`, a number may be a list (0.1,0.2), a range (0:1:11) or a
+log-spaced grid (1e-4:1:64log). Without --x0 a descent starts 20% of the way into the
+landscape's domain box from its lower corner (Rosenbrock: (-1.2, -0.2)); `run` and
+`compare` print the start they use. Exit codes: 0 done, 1 `compare` found an
+unexplained difference, 2 a bad argument or path (or every run of a sweep diverged),
+130 interrupted (Ctrl-C).
 """
 
-
+DEFAULT_GRID = "1e-4:1:32log"
 _NEGATIVE = re.compile(r"^-[0-9.]")
-
-
-def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``parse`` as an argparse type whose ValueError message reaches the user."""
-
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    convert.__name__ = parse.__name__
-    return convert
-
-
-def _one_number(text: str) -> float:
-    value = parse_values(text)
-    if not isinstance(value, float):
-        raise ValueError(f"expected one number (grids are for `jaxdescent sweep`), got {text!r}")
-    return value
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -69,50 +57,117 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _add_descent_arguments(parser: argparse.ArgumentParser, *, sweep: bool) -> None:
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Examples kept as written; every flag's default shown (unless its help says it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or any(action.default is v for v in (None, argparse.SUPPRESS, False)):
+            return text
+        return super()._get_help_string(action)
+
+
+def _add_common(parser: argparse.ArgumentParser, *, steps: int) -> None:
     parser.add_argument("--landscape", default="rosenbrock", help="see `jaxdescent landscapes`")
-    parser.add_argument("--dim", type=int, default=None, help="dimension, for N-D landscapes")
-    parser.add_argument("--optimizer", default="adam", help="any jaxdescent optimizer name")
     parser.add_argument(
-        "--learning-rate",
-        type=_checked(parse_values if sweep else _one_number),
-        default=None,
-        help="a grid such as 1e-4:1:64log" if sweep else "the step size alpha",
+        "--dim", type=int, default=None, help="dimension, for N-D landscapes (default: theirs)"
     )
-    parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--x0", type=_checked(parse_point), default=None, help="start, e.g. -1.5,2")
+    parser.add_argument("--steps", type=int, default=steps, help="update steps")
+    parser.add_argument(
+        "--x0",
+        type=_flags.checked(parse_point),
+        default=None,
+        help="start, e.g. -1.5,2 (default: 20%% into the domain box from its lower corner)",
+    )
+    parser.add_argument("--x64", action="store_true", help="compute in float64 (default: float32)")
     parser.add_argument("--out", default="jaxdescent-output", help="output folder")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_descent_arguments(parser: argparse.ArgumentParser, optimizer: str, *, grid: bool) -> None:
+    parser.add_argument("--optimizer", default="adam", help="any jaxdescent optimizer name")
+    lr_help = (
+        f"a number or a grid such as 1e-4:1:64log (default: {DEFAULT_GRID}, 32 log-spaced "
+        "values from 1e-4 to 1, where the optimizer takes a learning rate)"
+        if grid
+        else "the step size alpha (default: 0.01 where the optimizer requires one)"
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=_flags.checked(parse_values if grid else _flags.one_number),
+        default=None,
+        help=lr_help,
+    )
+    _add_common(parser, steps=500)
+    if _flags.known(optimizer):
+        _flags.add_flags(parser, optimizer, grid=grid)
+
+
+def _add_sweep_arguments(sweep: argparse.ArgumentParser) -> None:
+    sweep.add_argument(
+        "--starts", type=int, default=None, help="N random starts in the domain, instead of --x0"
+    )
+    sweep.add_argument("--starts-seed", type=int, default=0, help="seed for the random starts")
+    sweep.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help="runs per compiled call (default: as many as fit in one)",
+    )
+    sweep.add_argument(
+        "--save-to",
+        default=None,
+        help="folder for finished chunks: the same command resumes from them (default: none)",
+    )
+    sweep.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar for multi-chunk sweeps (default: when stderr is a terminal)",
+    )
+
+
+def build_parser(optimizer: str | None = None) -> argparse.ArgumentParser:
+    """The parser; ``run``, ``sweep`` and ``compare`` get the flags of ``optimizer``'s
+    hyperparameters (default: adam's for ``run`` and ``sweep``, none for ``compare``)."""
     parser = _Parser(
         prog="jaxdescent",
         description="Gradient descent in JAX, made fast, exact and visible.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
+        allow_abbrev=False,
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    demo = commands.add_parser("demo", help="a tour of gradient descent: figures and a report")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, formatter_class=_Formatter, allow_abbrev=False)
+
+    demo = command("demo", "a tour of gradient descent: figures and a report")
     demo.add_argument("--out", default="jaxdescent-output", help="output folder")
     demo.add_argument("--small", action="store_true", help="tiny sizes (for tests)")
-    run = commands.add_parser("run", help="one descent: plot, CSV and JSON")
-    _add_descent_arguments(run, sweep=False)
-    sweep = commands.add_parser("sweep", help="many descents in one call: table, plot, result")
-    _add_descent_arguments(sweep, sweep=True)
-    sweep.add_argument("--starts", type=int, default=None, help="N random starts in the domain")
-    sweep.add_argument("--seed", type=int, default=0, help="seed for random starts")
-    compare = commands.add_parser("compare", help="jaxdescent against optax, step by step")
+    run = command("run", "one descent: plot, CSV and JSON")
+    _add_descent_arguments(run, optimizer or "adam", grid=False)
+    sweep = command("sweep", "many descents in one call: table, plot, result")
+    _add_descent_arguments(sweep, optimizer or "adam", grid=True)
+    _add_sweep_arguments(sweep)
+    compare = command("compare", "jaxdescent against optax, step by step")
     compare.add_argument("--optimizer", default="all", help="an optimizer name, or all")
-    compare.add_argument("--steps", type=int, default=100)
-    compare.add_argument("--out", default="jaxdescent-output", help="output folder")
-    commands.add_parser("landscapes", help="list the landscapes and their minima")
+    compare.add_argument(
+        "--learning-rate",
+        type=_flags.checked(_flags.one_number),
+        default=None,
+        help="the step size alpha (default: 0.01 where the optimizer requires one)",
+    )
+    _add_common(compare, steps=100)
+    if optimizer is not None and _flags.known(optimizer):
+        _flags.add_flags(compare, optimizer, grid=False)
+    command("landscapes", "list the landscapes and their minima")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jaxdescent`` command; returns the exit code."""
-    parser = build_parser()
     argv = _join_negative_values(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_flags.chosen_optimizer(argv))
     try:
         args, extra = parser.parse_known_args(argv)
     except SystemExit as exit:  # --help (0) or a bad argument (2), already reported
@@ -120,16 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from jaxdescent.cli import _commands
 
     try:
-        if args.command in ("run", "sweep"):
-            args.hyperparameters = _commands.parse_hyperparameters(
-                extra, args.optimizer, sweep=args.command == "sweep"
-            )
-        elif extra:
-            raise _commands.UsageError(f"unrecognized arguments: {' '.join(extra)}")
+        if extra:
+            raise _commands.UsageError(_commands.unrecognized(extra, args))
         return _commands.dispatch(args)
     except _commands.UsageError as error:
         print(f"jaxdescent {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as interrupt:
+        print(f"jaxdescent {args.command}: {interrupt or 'interrupted'}", file=sys.stderr)
+        return 130
     except (ValueError, TypeError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"jaxdescent {args.command}: error: {first_line}", file=sys.stderr)
