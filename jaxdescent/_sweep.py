@@ -29,7 +29,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxdescent import _execute
+from jaxdescent import _categorical, _execute
 from jaxdescent._batches import Sampling
 from jaxdescent._checks import (
     check_callable,
@@ -108,14 +108,18 @@ class Grid:
         )
 
 
-def _split(hyperparameters: dict[str, Any]) -> tuple[dict, dict, dict]:
-    """Swept (1-D numeric), fixed (numeric scalar) and static keywords, each checked."""
+def _split(hyperparameters: dict[str, Any], floats: set[str]) -> tuple[dict, dict, dict]:
+    """Swept (1-D numeric), fixed (numeric scalar) and static keywords, each checked; an
+    integer is numeric only for a keyword in ``floats`` (the factory's float defaults)."""
     swept, fixed, static = {}, {}, {}
     float_dtype = jax.dtypes.canonicalize_dtype(np.float64)
     for name, value in hyperparameters.items():
         if name in RESERVED:
             raise ValueError(f"`{name}` may not name a hyperparameter: it is a dim of the result")
         is_sequence = isinstance(value, list | tuple | np.ndarray | jax.Array)
+        if not is_sequence and _categorical.is_integer(value) and name not in floats:
+            static[name] = Static(_categorical.as_python(value))
+            continue
         if not is_sequence and not is_numeric(value):
             static[name] = Static(value)
             continue
@@ -130,12 +134,13 @@ def make_grid(
     x0: PyTree,
     starts: PyTree,
     seeds: Any,
+    floats: set[str] = frozenset(),
 ) -> Grid:
-    """The sweep's configurations, every argument checked."""
+    """The sweep's configurations, every argument checked (``floats``: see :func:`_split`)."""
     check_choice("pairing", pairing, ("grid", "zip"))
     if (x0 is None) == (starts is None):
         raise ValueError("give exactly one of `x0` (one start) or `starts` (a batch of starts)")
-    swept, fixed, static = _split(hyperparameters)
+    swept, fixed, static = _split(hyperparameters, floats)
     dims, coords = list(swept), dict(swept)
     along = {name: name for name in swept}
     if pairing == "zip" and swept:
@@ -188,7 +193,7 @@ def check_every_run(factory: Callable[..., Any], grid: Grid, settings: dict, bas
     constraints too (rprop's ``min_step_size <= max_step_size``), in vectorised NumPy.
     Another factory (optax's, a user's) is called at each swept value's extremes.
     """
-    if getattr(factory, "__module__", "").startswith("jaxdescent.optimizers"):
+    if (getattr(factory, "__module__", None) or "").startswith("jaxdescent.optimizers"):
         axes = {name: grid.dims.index(dim) for name, dim in grid.along.items()}
         laid = {
             name: grid.coords[name].reshape([-1 if d == axis else 1 for d in range(len(grid.dims))])
@@ -299,6 +304,52 @@ def sweep(
       >>> res.dims, res.final_loss  # w <- (1 - 2 lr) w: halved twice, or zeroed
       (('learning_rate',), Array([0.0625, 0.    ], dtype=float32))
     """
+    options = {k: v for k, v in locals().items() if k not in ("fn", "optimizer_factory")}
+    given = options.pop("hyperparameters")
+    return _categorical.sweep_each(
+        functools.partial(prepare, fn), optimizer_factory, given, options
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A sweep checked and planned, nothing computed yet: :meth:`run` computes it."""
+
+    run: Callable[[], SweepResult]
+    config: DescentConfig
+    grid: Grid
+
+
+def prepare(
+    fn: Callable[..., Any],
+    optimizer_factory: Callable[..., Any],
+    hyperparameters: dict[str, Any],
+    *,
+    x0: PyTree,
+    starts: PyTree,
+    steps: int,
+    seeds: Any,
+    pairing: str,
+    record_every: int | None,
+    record_params: bool,
+    record_grad_norm: bool,
+    tolerance: float | None,
+    chunk_size: int | None,
+    memory_budget: int | None,
+    save_to: str | os.PathLike[str] | None,
+    progress: bool | None,
+    args: tuple[Any, ...],
+    has_aux: bool,
+    data: PyTree,
+    batch_size: int | None,
+    sampling: Sampling,
+    evaluate: Callable[[PyTree], PyTree] | None,
+    evaluate_every: int | None,
+    diverge_above: float | None,
+    unroll: int,
+    devices: Any,
+) -> Prepared:
+    """Check every argument of one factory's numeric sweep and plan it (see :func:`sweep`)."""
     check_callable("fn", fn, "a callable objective fn(params, ...)")
     check_callable("optimizer_factory", optimizer_factory, "a factory of optimizers, e.g. jd.adam")
     check_not_traced(x0=x0, starts=starts, seeds=seeds, args=args, data=data, **hyperparameters)
@@ -318,10 +369,12 @@ def sweep(
         unroll=unroll,
     )
     accepted = check_factory_keywords(optimizer_factory, hyperparameters)
-    grid = make_grid(hyperparameters, pairing, x0, starts, seeds)
+    floats = _categorical.float_defaults(optimizer_factory)
+    grid = make_grid(hyperparameters, pairing, x0, starts, seeds, floats)
     check_data(data, batch_size, sampling, seeds is not None, key_name="seeds")
     check_records_fit(config, grid.one_start(), runs=grid.size)
     grid = with_defaults(optimizer_factory, grid, accepted)
+    _categorical.check_traceable(optimizer_factory, grid)
     shared = {
         "fixed": grid.fixed,
         "starts": grid.starts,
@@ -334,11 +387,15 @@ def sweep(
     )
     plan = _execute.plan(grid, config, devices, chunk_size, memory_budget, kernel, shared)
     store = None if save_to is None else Store.open(save_to, kernel, grid, shared, plan)
-    fields = _execute.execute(kernel, grid, shared, plan, store, progress)
-    return SweepResult(
-        dims=grid.dims,
-        coords=grid.coords,
-        steps=config.record_steps(),
-        evaluation_steps=config.evaluation_steps(),
-        **fields,
-    )
+
+    def run() -> SweepResult:
+        fields = _execute.execute(kernel, grid, shared, plan, store, progress)
+        return SweepResult(
+            dims=grid.dims,
+            coords=grid.coords,
+            steps=config.record_steps(),
+            evaluation_steps=config.evaluation_steps(),
+            **fields,
+        )
+
+    return Prepared(run, config, grid)
