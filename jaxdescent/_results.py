@@ -27,9 +27,10 @@ _RUN_FIELDS += _results_io.TREES
 class SweepResult:
     """Every run of a sweep, laid out on named axes (like an ``xarray.Dataset`` of NumPy arrays).
 
-    Runs are indexed by ``dims`` (sizes ``shape``): the swept hyperparameters in
-    the order given (one shared dim ``"sample"`` when they were paired with
-    ``pairing="zip"``), then ``"start"``, then ``"seed"``.
+    Runs are indexed by ``dims`` (sizes ``shape``): the categorical dims
+    (``"optimizer"``, flags, names; coordinates of bools, integers or strings), then
+    the swept hyperparameters in the order given (one shared dim ``"sample"`` when
+    they were paired with ``pairing="zip"``), then ``"start"``, then ``"seed"``.
 
     Attributes:
       dims: the names of the run axes.
