@@ -30,7 +30,7 @@ import jax
 import numpy as np
 import optax
 
-from jaxdescent._checks import shown
+from jaxdescent._checks import check_directory, shown
 from jaxdescent._input_checks import check_not_traced
 from jaxdescent._memory import check_records_fit
 from jaxdescent._optimizer import weakly_typed
@@ -179,11 +179,20 @@ def directory(save_to: Any, dims: list[str], positions: tuple[int, ...], labels:
     """The ``save_to`` subdirectory of one combination: each dim, position and a safe label."""
     if save_to is None:
         return None
+    check_directory("save_to", save_to)
+    save_to = os.fspath(save_to)
+    if os.path.exists(save_to) and not os.path.isdir(save_to):
+        raise ValueError(f"`save_to` must be a directory, but {save_to!r} is a file")
+    if os.path.exists(os.path.join(save_to, "sweep.json")):
+        raise ValueError(
+            f"`save_to` directory {save_to!r} holds a sweep without categorical dims, not "
+            "this one (which saves one subdirectory per combination); use another directory"
+        )
     parts = [
         f"{dim}{i}-{re.sub(r'[^A-Za-z0-9.+-]', '_', str(label))[:40]}"
         for dim, i, label in zip(dims, positions, labels, strict=True)
     ]
-    return os.path.join(os.fspath(save_to), "__".join(parts))
+    return os.path.join(save_to, "__".join(parts))
 
 
 def sweep_each(prepare: Callable, optimizer_factory: Any, hyperparameters: dict, options: dict):

@@ -182,6 +182,14 @@ def test_a_saved_categorical_sweep_resumes_each_combination(tmp_path, monkeypatc
     os.remove(tmp_path / "optimizer0-adam__nesterov1-True" / "chunk_000001.npz")
     assert_same(run(factories, **kw), first)
     assert computed == [1]
+    with pytest.raises(ValueError, match=r"`save_to` directory .* holds a sweep without"):
+        run(jd.adam, learning_rate=LRS, save_to=tmp_path / "optimizer0-adam__nesterov1-True",
+            nesterov=[True])  # fmt: skip
+    with pytest.raises(ValueError, match=r"`save_to` must be a directory"):
+        run(
+            factories,
+            **{**kw, "save_to": tmp_path / "optimizer0-adam__nesterov1-True" / "sweep.json"},
+        )
 
 
 def test_a_swept_value_the_factory_branches_on_is_refused_by_name() -> None:
