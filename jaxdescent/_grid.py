@@ -82,11 +82,12 @@ def _split(hyperparameters: dict[str, Any], floats: set[str]) -> tuple[dict, dic
     for name, value in hyperparameters.items():
         if name in RESERVED:
             raise ValueError(f"`{name}` may not name a hyperparameter: it is a dim of the result")
-        is_sequence = isinstance(value, list | tuple | np.ndarray | jax.Array)
-        if not is_sequence and _categorical.is_integer(value) and name not in floats:
+        integer = _categorical.is_integer(value)
+        if integer and name not in floats:
             static[name] = Static(_categorical.as_python(value))
             continue
-        if not is_sequence and not is_numeric(value):
+        is_sequence = isinstance(value, list | tuple | np.ndarray | jax.Array)
+        if not is_sequence and not is_numeric(value) and not integer:
             static[name] = Static(value)
             continue
         array = check_hyperparameter(name, value)

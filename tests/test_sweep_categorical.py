@@ -90,6 +90,9 @@ def test_integers_for_a_float_keyword_are_numbers() -> None:
     assert ints.coords["eps_root"].dtype.kind == "f"
     assert_same(ints, floats)
     assert_same(run(jd.adam, learning_rate=0.1, eps=0), run(jd.adam, learning_rate=0.1, eps=0.0))
+    before = _execute.kernel._cache_size()
+    assert run(jd.adam, learning_rate=0.1, eps=2).final_loss != ints.final_loss[0]
+    assert _execute.kernel._cache_size() == before  # traced: a new integer, no new program
 
 
 def test_strings_callables_and_none_are_named_coordinates() -> None:
