@@ -99,11 +99,13 @@ class SweepResult:
 
         Args:
           method: ``None`` (exact) or ``"nearest"``.
-          **coords: dim (or paired hyperparameter) name -> a number or a list of numbers.
+          **coords: dim (or paired hyperparameter) name -> a number or a list of numbers;
+            on a categorical dim, a name, flag or integer equal to a coordinate.
 
         Raises:
           ValueError: an unknown name, a NaN, or (exact) a value that is not a
-            coordinate, naming the value and the dim; ``method`` not allowed.
+            coordinate, naming the value and the dim; ``method`` not allowed (or
+            ``"nearest"`` on a categorical dim).
           TypeError: a value that is not a number.
 
         Example:

@@ -3,7 +3,9 @@
 :meth:`SweepResult.save` writes, through :func:`jaxdescent._files.write_npz` (atomic,
 nothing pickled):
 
-* ``coords:NAME``: each coordinate; ``loss``, ``steps``, ...: each array field;
+* ``coords:NAME``: each coordinate of numbers or flags (a coordinate of names, a
+  categorical dim's, is a list in the header's ``text_coords``); ``loss``, ``steps``,
+  ...: each array field;
 * each leaf of the pytree fields (``params``, ``final_params``, ``evaluations``,
   ``aux``) under its field name and key path (``jax.tree_util.keystr``), e.g.
   ``final_params['w']`` or ``final_params.layers[0].weight``;
