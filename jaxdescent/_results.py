@@ -27,9 +27,10 @@ _RUN_FIELDS += _results_io.TREES
 class SweepResult:
     """Every run of a sweep, laid out on named axes (like an ``xarray.Dataset`` of NumPy arrays).
 
-    Runs are indexed by ``dims`` (sizes ``shape``): the swept hyperparameters in
-    the order given (one shared dim ``"sample"`` when they were paired with
-    ``pairing="zip"``), then ``"start"``, then ``"seed"``.
+    Runs are indexed by ``dims`` (sizes ``shape``): the categorical dims
+    (``"optimizer"``, flags, names; coordinates of bools, integers or strings), then
+    the swept hyperparameters in the order given (one shared dim ``"sample"`` when
+    they were paired with ``pairing="zip"``), then ``"start"``, then ``"seed"``.
 
     Attributes:
       dims: the names of the run axes.
@@ -113,11 +114,13 @@ class SweepResult:
 
         Args:
           method: ``None`` (exact) or ``"nearest"``.
-          **coords: dim (or paired hyperparameter) name -> a number or a list of numbers.
+          **coords: dim (or paired hyperparameter) name -> a number or a list of numbers;
+            on a categorical dim, a name, flag or integer equal to a coordinate.
 
         Raises:
           ValueError: an unknown name, a NaN, or (exact) a value that is not a
-            coordinate, naming the value and the dim; ``method`` not allowed.
+            coordinate, naming the value and the dim; ``method`` not allowed (or
+            ``"nearest"`` on a categorical dim).
           TypeError: a value that is not a number.
 
         Example:

@@ -3,7 +3,9 @@
 :meth:`SweepResult.save` writes, through :func:`jaxdescent._files.write_npz` (atomic,
 nothing pickled):
 
-* ``coords:NAME``: each coordinate; ``loss``, ``steps``, ...: each array field;
+* ``coords:NAME``: each coordinate of numbers or flags (a coordinate of names, a
+  categorical dim's, is a list in the header's ``text_coords``); ``loss``, ``steps``,
+  ...: each array field;
 * each leaf of the pytree fields (``params``, ``final_params``, ``evaluations``,
   ``aux``) under its field name and key path (``jax.tree_util.keystr``), e.g.
   ``final_params['w']`` or ``final_params.layers[0].weight``;
@@ -131,10 +133,18 @@ def _tree(field: str, entry: Any, arrays: dict, n_dims: int, like: Any, is_resul
     return _from_template(field, entry["leaves"], leaves, template, (n_dims + extra, ours))
 
 
+def _is_text(coord: Any) -> bool:
+    """A coordinate of names (a categorical dim): kept in the JSON header, as NPZ members
+    hold numbers only."""
+    return np.asarray(coord).dtype.kind in "US"
+
+
 def save(result: Any, path: str | os.PathLike[str]) -> None:
     """Write ``result`` to ``path`` (see the module docstring)."""
-    arrays = {f"coords:{name}": value for name, value in result.coords.items()}
+    text = {name: np.asarray(v).tolist() for name, v in result.coords.items() if _is_text(v)}
+    arrays = {f"coords:{k}": v for k, v in result.coords.items() if k not in text}
     meta: dict[str, Any] = {"dims": list(result.dims), "coords": list(result.coords), "trees": {}}
+    meta["text_coords"] = text
     arrays.update(
         {name: getattr(result, name) for name in ARRAYS if getattr(result, name) is not None}
     )
@@ -167,7 +177,10 @@ def load(cls: type, path: str | os.PathLike[str], like: Any = None) -> Any:
         for name in TREES:
             entry = meta["trees"].get(name)
             fields[name] = _tree(name, entry, arrays, n_dims, like, is_result)
-        coords = {name: arrays[f"coords:{name}"] for name in meta["coords"]}
+        text = {name: np.asarray(v, dtype=str) for name, v in meta.get("text_coords", {}).items()}
+        coords = {name: text.get(name, arrays.get(f"coords:{name}")) for name in meta["coords"]}
+        if any(v is None for v in coords.values()):
+            raise KeyError(f"coordinates {[k for k, v in coords.items() if v is None]}")
         return cls(dims=tuple(meta["dims"]), coords=coords, **fields)
     except TemplateError:
         raise

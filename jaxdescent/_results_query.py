@@ -44,13 +44,36 @@ def _matches(coord: np.ndarray, value: Any) -> np.ndarray:
     return coord == cast
 
 
+def is_categorical(coord: np.ndarray) -> bool:
+    """A coordinate of names or flags (a categorical dim), not of numbers."""
+    return coord.dtype.kind in "bUS"
+
+
 def _show(coord: np.ndarray) -> str:
     """A coordinate's values, e.g. ``[0.001, 0.01, 0.1]`` (the first and last three of many)."""
-    shown = [f"{v:.6g}" for v in coord.tolist()]
+    form = "{!r}" if is_categorical(coord) else "{:.6g}"
+    shown = [form.format(v) for v in coord.tolist()]
     return "[" + ", ".join(shown if len(shown) <= 8 else [*shown[:3], "...", *shown[-3:]]) + "]"
 
 
+def _category(name: str, coord: np.ndarray, value: Any, method: str | None) -> int:
+    """The position of a name or flag on a categorical dim (equal, and of the same kind)."""
+    if method == "nearest":
+        raise ValueError(f"`sel`: method='nearest' needs numbers, but dim {name!r} is categorical")
+    kind = np.asarray(value).dtype.kind
+    same = kind == coord.dtype.kind or {kind, coord.dtype.kind} <= {"U", "S"}
+    hits = np.flatnonzero(coord == value) if same else []
+    if not len(hits):
+        raise ValueError(
+            f"`sel`: {name}={value!r} is not a coordinate of dim {name!r}, whose values are "
+            f"{_show(coord)}"
+        )
+    return int(hits[0])
+
+
 def _position(name: str, coord: Any, value: Any, method: str | None) -> int:
+    if is_categorical(np.asarray(coord)):
+        return _category(name, np.asarray(coord), value, method)
     number, coord = _number(name, value), np.asarray(coord)
     if method == "nearest":
         return int(np.argmin(np.abs(coord.astype(np.float64) - number)))

@@ -5,6 +5,7 @@ Diverged runs are counted, never averaged, so no entry is NaN.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,9 @@ from jaxdescent._results_query import Ranking, check_over, config_coords, descri
 
 
 def _fmt(value: Any) -> str:
-    return f"{value:.6g}"
+    """A number to 6 significant digits; a categorical coordinate (a name, a flag) as it is."""
+    number = isinstance(value, numbers.Number) and not isinstance(value, bool | np.bool_)
+    return f"{value:.6g}" if number else str(value)
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -51,7 +54,7 @@ def _per_dim(result: Any, ranking: Ranking, label: str, mode: str, max_rows: int
         for i in range(min(len(best), max_rows)):
             value = _fmt(sign * best[i]) if np.isfinite(best[i]) else "all diverged"
             coord = np.asarray(result.coords[dim])[i]
-            lines.append(f"{coord:>14.6g}  {value:>{width}}  {bad[i]}/{total}")
+            lines.append(f"{_fmt(coord):>14}  {value:>{width}}  {bad[i]}/{total}")
         if len(best) > max_rows:
             lines.append(f"{'...':>14}  ({len(best) - max_rows} more)")
     return lines

@@ -337,7 +337,10 @@ SWEEP = [
     Arg("sweep", name, kind, call_sweep, anything=NO_PATHS if name == "save_to" else ANYTHING)
     for name, kind in {
         **DESCENT,
-        "optimizer_factory": Kind(good=st.just(jd.adam), bad=ANYTHING),
+        "optimizer_factory": Kind(
+            good=st.sampled_from([jd.adam, {"adam": jd.adam, "sgd": jd.sgd}]),
+            bad=ANYTHING | st.sampled_from([{}, {1: jd.sgd}, {"a": 0.1}, {"a": len}]),
+        ),
         "x0": Kind(good=st.just(np.ones(2)), bad=st.sampled_from([None, "abc", jnp.zeros(0)])),
         "seeds": Kind(
             good=st.sampled_from([None, 1, 3, np.int64(2), [0, 2**32 - 1], np.array([5])]),
@@ -364,8 +367,12 @@ SWEEP = [
             bad=st.sampled_from([[-0.1, 0.1], [], [[0.1]], [math.nan], "a", [0.1, "a"], 1j]),
         ),
         "momentum": Kind(
-            good=st.sampled_from([None, 0.5, [0.0, 0.9]]),
-            bad=st.sampled_from([True, [0.5, 1.0], -0.5, "0.9", [0.5, 1j]]),
+            good=st.sampled_from([None, 0.5, [0.0, 0.9], [None, 0.9]]),
+            bad=st.sampled_from([True, [0.5, 1.0], -0.5, "0.9", [0.5, 1j], [None, 1.5]]),
+        ),
+        "nesterov": Kind(  # a categorical axis: a flag, or a list of distinct flags
+            good=st.sampled_from([False, True, [False, True], np.array([True])]),
+            bad=st.sampled_from([[True, 0.5], [], [True, True], "yes", [0.1, "a"], [None, 1]]),
         ),
     }.items()
 ] + [

@@ -284,9 +284,9 @@ BAD_INPUT = {
     ),
     "empty values": ({"learning_rate": []}, ValueError, "non-empty 1-D"),
     "non-numeric values": (
-        {"learning_rate": ["a"]},
+        {"learning_rate": ["a"]},  # a categorical axis: each value goes to the factory
         TypeError,
-        "`learning_rate` must hold real numbers",
+        "`learning_rate` must be a finite number",
     ),
     "out of range": (
         {"learning_rate": [0.1], "momentum": [0.5, 1.5]},

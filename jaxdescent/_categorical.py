@@ -1,0 +1,296 @@
+"""Sweeps over what is not a float: categorical axes, one compiled sweep per value.
+
+A list of values that cannot be traced becomes a named axis: booleans
+(``nesterov=[False, True]``), strings, ``None``, callables, and integers for a
+keyword whose factory default is not a float (``memory_size=[5, 10]``); so does
+a dict of factories (``{"adam": jd.adam, "sgd": jd.sgd}``: the dim
+``"optimizer"``). :func:`sweep_each` runs the numeric sweep
+(:func:`jaxdescent._sweep.prepare`) once per combination of these values, each
+value a Python constant of its compiled program, and stacks the results on the
+categorical dims, which come first (``"optimizer"``, then the keywords in the
+order given). Each combination is exactly the sweep that gives its values once.
+
+The rule for integers: an integer (or a list of them) is numeric, cast to float
+and traced, only for a keyword whose default in the factory's signature is a
+float (in every factory of a dict); anywhere else it stays a Python ``int``
+(``every_k=4``, ``memory_size=[5, 10]``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import numbers
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+import optax
+
+from jaxdescent._checks import check_directory, shown
+from jaxdescent._input_checks import check_not_traced
+from jaxdescent._memory import check_records_fit
+from jaxdescent._optimizer import weakly_typed
+
+OPTIMIZER = "optimizer"
+RUN_FIELDS = ("loss", "grad_norm", "params", "final_loss", "final_params", "diverged")
+RUN_FIELDS += ("diverged_at", "steps_to_tolerance", "evaluations", "aux")
+_LISTS = list | tuple | np.ndarray | jax.Array
+_CONCRETE = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+def float_defaults(factory: Callable[..., Any]) -> set[str]:
+    """The keywords whose default in ``factory``'s signature is a float."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    return {p.name for p in parameters if isinstance(p.default, float)}
+
+
+def is_integer(value: Any) -> bool:
+    """A Python or NumPy integer (or a 0-d integer array); not a bool."""
+    if isinstance(value, np.ndarray | jax.Array):
+        return value.ndim == 0 and value.dtype.kind in "iu"
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def as_python(value: Any) -> Any:
+    """A NumPy or 0-d array scalar as the Python value it holds."""
+    return value.item() if isinstance(value, np.generic | np.ndarray | jax.Array) else value
+
+
+def _kind(value: Any) -> str:
+    """What a list's entry is: ``"None"``, ``"bool"``, ``"int"``, ``"number"``, ``"str"``,
+    ``"list"`` (nested), ``"callable"`` or its type's name."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if is_integer(value):
+        return "int"
+    if isinstance(value, numbers.Number) or (np.ndim(value) == 0 and is_array(value)):
+        return "number"
+    if isinstance(value, str | np.str_):
+        return "str"
+    if isinstance(value, _LISTS | dict):
+        return "list"
+    return "callable" if callable(value) else type(value).__name__
+
+
+def is_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray | jax.Array)
+
+
+def axis_values(name: str, value: Any, numeric_ints: bool) -> list[Any] | None:
+    """The values of a categorical axis, checked; ``None`` for a number, a list of numbers
+    (swept numerically) or one value (a setting)."""
+    if not isinstance(value, _LISTS):
+        return None
+    if is_array(value):
+        if np.ndim(value) != 1 or value.dtype.kind in "fc" or value.size == 0:
+            return None  # the numeric checks say what is wrong with it
+        value = value.tolist()
+    if not len(value):
+        return None  # the numeric checks refuse it
+    kinds = {_kind(v) for v in value}
+    if "list" in kinds or (kinds <= {"number", "int"} and (numeric_ints or "number" in kinds)):
+        return None
+    if len(kinds - {"None"}) > 1:
+        raise TypeError(
+            f"`{name}` mixes {' and '.join(sorted(kinds))} values: a swept list holds numbers "
+            f"(traced) or values of one other kind (compiled once each), got {shown(value)}"
+        )
+    values = [as_python(v) for v in value]
+    for i, v in enumerate(values):
+        if any(v is w or _equal(v, w) for w in values[:i]):
+            raise ValueError(f"`{name}` holds {v!r} twice: give each value once")
+    return values
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _label(value: Any) -> str:
+    """A coordinate for a value that NumPy cannot hold: a name (``None``, a function's name)."""
+    if isinstance(value, str):
+        return value
+    func = getattr(value, "func", None)  # functools.partial
+    name = getattr(value, "__name__", None) or (func and f"partial({_label(func)})")
+    return name or repr(value)
+
+
+def coordinates(values: list[Any]) -> np.ndarray:
+    """Bools, integers and strings as they are; anything else by name (made unique)."""
+    kinds = {_kind(v) for v in values}
+    if len(kinds) == 1 and kinds <= {"bool", "int", "str"}:
+        return np.asarray(values)
+    labels = [_label(v) for v in values]
+    return np.asarray(
+        [f"{x}#{i}" if labels.count(x) > 1 else x for i, x in enumerate(labels)], dtype=str
+    )
+
+
+def factories(optimizer_factory: Any) -> dict[str, Callable[..., Any]] | None:
+    """A dict of factories, checked (``None`` for one factory)."""
+    if not isinstance(optimizer_factory, dict):
+        return None
+    if not optimizer_factory:
+        raise ValueError("`optimizer_factory` is an empty dict: give at least one factory")
+    for key, factory in optimizer_factory.items():
+        if not isinstance(key, str):
+            raise TypeError(
+                f"`optimizer_factory` must be keyed by names (strings), got the key {key!r}"
+            )
+        if not callable(factory):
+            raise TypeError(
+                f"`optimizer_factory`[{key!r}] must be a factory of optimizers, e.g. jd.adam, "
+                f"got {shown(factory)}"
+            )
+    return dict(optimizer_factory)
+
+
+def split(factory: Any, given: dict | None, hyperparameters: dict[str, Any]) -> dict[str, list]:
+    """The categorical axes (``"optimizer"`` first) and their values."""
+    floats = [float_defaults(f) for f in ([factory] if given is None else given.values())]
+    axes = {} if given is None else {OPTIMIZER: list(given)}
+    if OPTIMIZER in hyperparameters and given is not None:
+        raise ValueError("`optimizer` may not name a hyperparameter of a dict of factories")
+    for name, value in hyperparameters.items():
+        numeric_ints = bool(floats) and all(name in f for f in floats)
+        values = axis_values(name, value, numeric_ints)
+        if values is not None:
+            axes[name] = values
+    return axes
+
+
+def directory(save_to: Any, dims: list[str], positions: tuple[int, ...], labels: list) -> Any:
+    """The ``save_to`` subdirectory of one combination: each dim, position and a safe label."""
+    if save_to is None:
+        return None
+    check_directory("save_to", save_to)
+    save_to = os.fspath(save_to)
+    if os.path.exists(save_to) and not os.path.isdir(save_to):
+        raise ValueError(f"`save_to` must be a directory, but {save_to!r} is a file")
+    if os.path.exists(os.path.join(save_to, "sweep.json")):
+        raise ValueError(
+            f"`save_to` directory {save_to!r} holds a sweep without categorical dims, not "
+            "this one (which saves one subdirectory per combination); use another directory"
+        )
+    parts = [
+        f"{dim}{i}-{re.sub(r'[^A-Za-z0-9.+-]', '_', str(label))[:40]}"
+        for dim, i, label in zip(dims, positions, labels, strict=True)
+    ]
+    return os.path.join(save_to, "__".join(parts))
+
+
+def sweep_each(prepare: Callable, optimizer_factory: Any, hyperparameters: dict, options: dict):
+    """Prepare the sweep of every combination of categorical values (every check before any
+    compute), run each, and join them on the categorical dims (see the module docstring)."""
+    check_not_traced(**hyperparameters)
+    given = factories(optimizer_factory)
+    axes = split(optimizer_factory, given, hyperparameters)
+    if not axes:
+        return prepare(optimizer_factory, hyperparameters, **options).run()
+    dims, coords = list(axes), {dim: coordinates(values) for dim, values in axes.items()}
+    prepared = []
+    for positions in itertools.product(*(range(len(v)) for v in axes.values())):
+        chosen = {dim: axes[dim][i] for dim, i in zip(dims, positions, strict=True)}
+        factory = optimizer_factory if given is None else given[chosen.pop(OPTIMIZER)]
+        labels = [coords[dim][i] for dim, i in zip(dims, positions, strict=True)]
+        save_to = directory(options["save_to"], dims, positions, labels)
+        try:
+            plan = prepare(
+                factory, {**hyperparameters, **chosen}, **{**options, "save_to": save_to}
+            )
+        except (ValueError, TypeError) as error:
+            if given is not None:  # say which factory of the dict
+                key = axes[OPTIMIZER][positions[0]]
+                error.args = (f"with `optimizer_factory`[{key!r}]: {error}", *error.args[1:])
+            raise
+        prepared.append(plan)
+    first = prepared[0]
+    check_records_fit(first.config, first.grid.one_start(), runs=first.grid.size * len(prepared))
+    return join([p.run() for p in prepared], dims, coords)
+
+
+def join(results: list, dims: list[str], coords: dict[str, np.ndarray]):
+    """The results of every combination (in ``itertools.product`` order) on new leading dims."""
+    first = results[0]
+    shape = tuple(len(coords[d]) for d in dims)
+
+    def stack(*leaves: Any) -> np.ndarray:
+        stacked = np.stack([np.asarray(x) for x in leaves])
+        return stacked.reshape(shape + stacked.shape[1:])
+
+    fields = {
+        name: None
+        if getattr(first, name) is None
+        else jax.tree_util.tree_map(stack, *(getattr(r, name) for r in results))
+        for name in RUN_FIELDS
+    }
+    return type(first)(
+        dims=(*dims, *first.dims),
+        coords={**coords, **first.coords},
+        steps=first.steps,
+        evaluation_steps=first.evaluation_steps,
+        **fields,
+    )
+
+
+def check_traceable(factory: Callable[..., Any], grid: Any) -> None:
+    """Refuse, naming it, a numeric hyperparameter that the optimizer branches on in Python:
+    ``sweep`` traces every float (see :func:`jaxdescent.sweep`)."""
+    settings = {name: s.value for name, s in grid.settings}
+    values = {**grid.fixed, **{name: grid.coords[name][0] for name in grid.along}}
+    values = {name: np.asarray(v).item() for name, v in values.items()}
+    if not values or _traces(factory, settings, values, grid.one_start(), set(values)):
+        return
+    culprits = [
+        name for name in values if not _traces(factory, settings, values, grid.one_start(), {name})
+    ]
+    if not culprits:
+        return  # not the hyperparameters' doing: the sweep's own trace reports it
+    names = ", ".join(f"`{name}`" for name in culprits)
+    raise TypeError(
+        f"the optimizer branches in Python on {names} (e.g. optax's schedules check "
+        "`if peak_value == 0`), but sweep traces every float hyperparameter. Build the "
+        "branching part from fixed numbers and scale it with jnp arithmetic, e.g. "
+        "`lambda peak: optax.adam(lambda t: peak * optax.warmup_cosine_decay_schedule(0.0, "
+        "1.0, 10, 100)(t))`; or give a dict of factories, one per value, each binding it as "
+        "a Python float (functools.partial(make, peak=0.1)): see docs/howto/sweeps.md"
+    )
+
+
+def _traces(factory: Callable, settings: dict, values: dict, x0: Any, traced: set[str]) -> bool:
+    """Whether building the optimizer and one update trace with the ``traced`` values traced."""
+
+    def build(numbers: dict[str, Any], params: Any) -> Any:
+        numbers = {k: weakly_typed(v) for k, v in numbers.items()}
+        optimizer = optax.with_extra_args_support(
+            factory(**settings, **{k: v for k, v in values.items() if k not in numbers}, **numbers)
+        )
+        state = optimizer.init(params)
+        zero = lambda p: jax.numpy.zeros([], jax.tree_util.tree_leaves(p)[0].dtype)  # noqa: E731
+        return optimizer.update(
+            params, state, params, value=zero(params), grad=params, value_fn=zero
+        )
+
+    dtype = jax.dtypes.canonicalize_dtype(np.float64)
+    numbers = {k: np.asarray(v, dtype) for k, v in values.items() if k in traced}
+    try:
+        jax.eval_shape(build, numbers, x0)
+    except _CONCRETE:
+        return False
+    return True
