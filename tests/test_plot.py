@@ -115,9 +115,8 @@ def test_learning_rates_crawls_converges_diverges():
     assert len(drawn.axes) == 3
     assert drawn.figure is not None
     titles = [ax.get_title() for ax in drawn.axes]
-    assert "too small" in titles[0]
-    assert "good" in titles[1]
-    assert "too large" in titles[2]
+    assert titles[0].endswith("not at a known minimum")
+    assert titles[1].endswith("converged to the global minimum")
     assert large.diverged
     assert f"diverged at step {int(large.diverged_at)}" in titles[2]
     # crawls: still far from the global minimum; good: there (within 1e-2)
@@ -324,14 +323,18 @@ def test_heatmap_cells_are_final_losses_with_diverged_masked(lr_grid):
     np.testing.assert_array_equal(cells[~diverged], expected[~diverged])
     assert drawn.ax.get_xscale() == "log"
     assert drawn.ax.get_yscale() == "linear"
-    lr, mom = np.meshgrid(lr_grid.coords["learning_rate"][order], [0.0, 0.9])
+    # two momenta are not an evenly spaced axis: equal cells at 0 and 1, labelled by value
+    assert [t.get_text() for t in drawn.ax.get_yticklabels()] == ["0", "0.9"]
+    np.testing.assert_array_equal(drawn.ax.get_yticks(), [0, 1])
+    lr, mom = np.meshgrid(lr_grid.coords["learning_rate"][order], [0, 1])
     marks = np.stack(drawn.diverged.get_data(), -1)
     np.testing.assert_array_equal(marks, np.stack([lr[diverged], mom[diverged]], -1))
     best = lr_grid.best()
     assert (drawn.best.get_xdata()[0], drawn.best.get_ydata()[0]) == (
         best["learning_rate"],
-        best["momentum"],
+        [0.0, 0.9].index(best["momentum"]),
     )
+    assert drawn.best.get_label().endswith(f"momentum={best['momentum']:.3g}")
     # cell edges: geometric midpoints between learning rates on the log axis
     edges = drawn.mesh.get_coordinates()[0, :, 0]
     lrs = lr_grid.coords["learning_rate"][order]

@@ -9,6 +9,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from matplotlib.figure import Figure
 
 import jaxdescent as jd
 from jaxdescent import landscapes
@@ -41,18 +42,16 @@ def _save(drawn: Any, path: pathlib.Path) -> None:
 def _learning_rate(plot: Any, out: pathlib.Path) -> list[str]:
     well = landscapes.double_well()
     x0 = jnp.array([2.0], jnp.float32)
-    rates = (0.002, 0.02, 0.2)
-    drawn = plot.learning_rates(
-        well, x0, learning_rates=rates, steps=30, labels=("too small", "good", "too large")
-    )
+    rates = (0.002, 0.02, 0.1, 0.2)
+    drawn = plot.learning_rates(well, x0, learning_rates=rates, steps=30)
     _save(drawn, out / "1_learning_rates.png")
     lines = ["## 1. The step is the slope times the learning rate", ""]
-    for rate in rates:
-        run = jd.minimize(well, x0, jd.sgd(rate), steps=30)
+    for rate, run in zip(rates, drawn.trajectories, strict=True):
         fate = (
             f"diverged at step {int(run.diverged_at)}"
             if run.diverged
-            else f"w = {float(run.final_params[0]):.4f}, C = {float(run.final_loss):.4f}"
+            else f"{plot.outcome(well, run)}: w = {float(run.final_params[0]):.4f}, "
+            f"C = {float(run.final_loss):.4f}"
         )
         lines.append(f"- sgd, learning rate {rate:g}, 30 steps from w = 2: {fate}")
     return [*lines, "", "Figure: 1_learning_rates.png", ""]
@@ -61,18 +60,24 @@ def _learning_rate(plot: Any, out: pathlib.Path) -> list[str]:
 def _local_minimum(plot: Any, out: pathlib.Path) -> list[str]:
     well = landscapes.double_well()
     x0 = jnp.array([2.0], jnp.float32)
-    plain = jd.minimize(well, x0, jd.sgd(0.01), steps=300)
-    heavy = jd.minimize(well, x0, jd.sgd(0.01, momentum=0.9), steps=300)
-    drawn = plot.cost_curve(well, heavy)
-    _save(drawn, out / "2_momentum.png")
+    runs = {
+        "plain sgd (0.01)": jd.minimize(well, x0, jd.sgd(0.01), steps=300),
+        "sgd 0.01, momentum 0.9": jd.minimize(well, x0, jd.sgd(0.01, momentum=0.9), steps=300),
+    }
+    figure = Figure(figsize=(8.4, 4.0), layout="constrained")
+    for ax, (label, run) in zip(figure.subplots(1, 2), runs.items(), strict=True):
+        plot.cost_curve(well, run, ax, max_arrows=300)
+        ax.set_title(f"{label}\n{plot.outcome(well, run)}")
+    figure.savefig(out / "2_momentum.png", dpi=100)
+    plain, heavy = runs.values()
     return [
         "## 2. A local minimum traps plain descent; momentum carries through",
         "",
         f"- plain sgd (0.01) from w = 2 stops at w = {float(plain.final_params[0]):.4f} "
-        f"(C = {float(plain.final_loss):.4f}), the local minimum",
+        f"(C = {float(plain.final_loss):.4f}): {plot.outcome(well, plain)}",
         f"- sgd with momentum 0.9 reaches w = {float(heavy.final_params[0]):.4f} "
-        f"(C = {float(heavy.final_loss):.4f}); the global minimum is "
-        f"w = {float(well.minima[0, 0]):.4f} (C = {well.minimum_value:.4f})",
+        f"(C = {float(heavy.final_loss):.4f}): {plot.outcome(well, heavy)}; the global "
+        f"minimum is w = {float(well.minima[0, 0]):.4f} (C = {well.minimum_value:.4f})",
         "",
         "Figure: 2_momentum.png",
         "",

@@ -12,6 +12,8 @@ from jaxdescent.plot._basins import BasinMap, basin_map
 from jaxdescent.plot._contour import Trajectories, trajectories
 from jaxdescent.plot._curves import LossCurves, loss_curves
 from jaxdescent.plot._descent import CostCurve, LearningRates, cost_curve, learning_rates
+from jaxdescent.plot._outcome import outcome
+from jaxdescent.plot._summary import SweepSummary, sweep_summary
 from jaxdescent.plot._sweeps import Heatmap, LrSweep, heatmap, lr_sweep
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "LearningRates",
     "LossCurves",
     "LrSweep",
+    "SweepSummary",
     "Trajectories",
     "animate",
     "basin_map",
@@ -30,5 +33,7 @@ __all__ = [
     "learning_rates",
     "loss_curves",
     "lr_sweep",
+    "outcome",
+    "sweep_summary",
     "trajectories",
 ]

@@ -12,7 +12,13 @@ from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from jaxdescent.plot._common import as_runs, is_sweep_result, new_axes_row, params_array
+from jaxdescent.plot._common import (
+    as_runs,
+    is_sweep_result,
+    legend_outside,
+    new_axes_row,
+    params_array,
+)
 from jaxdescent.plot._contour import mark_minima
 
 NONE_COLOR = "0.85"
@@ -146,5 +152,5 @@ def basin_map(
         ax.set_title(f"{label or ''}\n{share:.0%} reach a global minimum".lstrip())
         ax.set_xlabel("$w_1$ at start")
         ax.set_ylabel("$w_2$ at start")
-    axes[-1].legend(handles=_legend(landscape, colors), loc="best", fontsize="x-small")
+    legend_outside(axes[-1], handles=_legend(landscape, colors))
     return BasinMap(figure, axes, cells, basins, colors)

@@ -150,3 +150,13 @@ def config_label(result: Any, index: tuple[int, ...], skip: tuple[str, ...] = ()
             f"{dim}={value:.3g}" if np.issubdtype(type(value), np.number) else f"{dim}={value}"
         )
     return ", ".join(parts)
+
+
+def legend_outside(ax: Axes, where: str = "right", **kwargs: Any) -> Any:
+    """The legend beside the Axes (``"right"`` of its top corner, or ``"above"`` it, clear of
+    markers on the top edge), where it cannot cover data."""
+    if where == "above":
+        place = {"loc": "lower left", "bbox_to_anchor": (0.0, 1.0), "borderaxespad": 1.0}
+    else:
+        place = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
+    return ax.legend(**place, fontsize="small", **kwargs)

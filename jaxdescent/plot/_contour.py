@@ -15,6 +15,7 @@ from jaxdescent.plot._common import (
     as_runs,
     default_dtype,
     grid_values,
+    legend_outside,
     new_axes,
     paths,
 )
@@ -103,14 +104,30 @@ def mark_minima(landscape: Any, ax: Axes) -> tuple[Line2D, Line2D | None]:
     return glob, loc
 
 
-def _draw_runs(ax: Axes, label: str | None, runs: list[Path], color: Any):
+LINESTYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "^", "s", "D", "v", "P")
+
+
+def path_style(i: int, n_points: int) -> dict[str, Any]:
+    """The look of the ``i``-th label's paths: its own line style and marker (every tenth
+    point), narrower and higher than the ones before, so identical paths stay visible."""
+    return {
+        "ls": LINESTYLES[i % len(LINESTYLES)],
+        "marker": MARKERS[i % len(MARKERS)],
+        "markevery": max(1, n_points // 10),
+        "ms": 4.0,
+        "lw": max(2.8 - 0.6 * i, 1.0),
+        "zorder": 2.0 + 0.1 * i,
+    }
+
+
+def _draw_runs(ax: Axes, label: str | None, runs: list[Path], color: Any, i: int):
     """One line per run, in one colour, with start and end markers; only the first is labelled."""
     lines = []
-    for i, run in enumerate(runs):
-        c = color if color is not None else f"C{i % 10}"
-        (line,) = ax.plot(
-            *run.params[:, :2].T, "-", color=c, lw=1.4, label=label if i == 0 else None
-        )
+    style = path_style(i, len(runs[0].params))
+    for j, run in enumerate(runs):
+        c = color if color is not None else f"C{j % 10}"
+        (line,) = ax.plot(*run.params[:, :2].T, color=c, label=label if j == 0 else None, **style)
         lines.append(line)
     first = np.array([run.params[0, :2] for run in runs])
     last = np.array([run.params[-1, :2] for run in runs])
@@ -133,7 +150,9 @@ def trajectories(
 
     The landscape's level sets over its ``domain``, its global minima (stars) and
     local minima (circles); each run as a line from its start (circle) to its end
-    (square), one colour per label, with a legend.
+    (square), one colour per label, with a legend beside the map. Each label also
+    has its own line style, marker (at every tenth point) and width, the later
+    ones narrower and on top, so paths that coincide stay distinguishable.
 
     Args:
       landscape: a 2-D landscape (``jaxdescent.landscapes``).
@@ -180,6 +199,6 @@ def trajectories(
     lines, starts, ends = {}, {}, {}
     for i, (label, group) in enumerate(found.items()):
         color = None if label is None and len(group) > 1 else f"C{i % 10}"
-        lines[label], starts[label], ends[label] = _draw_runs(ax, label, group, color)
-    ax.legend(loc="best", fontsize="small")
+        lines[label], starts[label], ends[label] = _draw_runs(ax, label, group, color, i)
+    legend_outside(ax)
     return Trajectories(figure, ax, contour, lines, starts, ends, minima)

@@ -7,6 +7,9 @@ from typing import Any, NamedTuple
 import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colorbar import Colorbar
+from matplotlib.colors import BoundaryNorm, LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -16,11 +19,14 @@ from jaxdescent.plot._common import (
     check_log_axis,
     config_label,
     is_sweep_result,
+    legend_outside,
     new_axes,
     paths,
+    sweep_axis,
 )
 
-_MAX_LEGEND = 12
+MAX_LEGEND = 8
+"""Up to this many labels get a legend; more get a colour bar keyed to the swept value."""
 
 
 class LossCurves(NamedTuple):
@@ -31,20 +37,40 @@ class LossCurves(NamedTuple):
       ax: the Axes.
       lines: ``{label: [one Line2D per run]}`` (solid, dashed for diverged runs).
       diverged: one ``x`` marker per diverged run, at its ``diverged_at`` step.
+      colorbar: the colour bar keying more than eight labels, else ``None`` (they
+        have a legend).
     """
 
     figure: Figure | None
     ax: Axes
     lines: dict[str | None, list[Line2D]]
     diverged: list[Line2D]
+    colorbar: Colorbar | None
 
 
-def _sweep_groups(result: Any) -> dict[str | None, list[Path]]:
-    """One labelled group (of one run) per configuration of a sweep."""
+def _colour_dim(result: Any) -> str | None:
+    """The swept coordinate that colours a sweep's many lines: the varying one with most values."""
+    shape = np.shape(result.final_loss)
+    sizes = {d: n for d, n in zip(result.dims, shape, strict=True) if n > 1}
+    names = [d for d in sizes if d != "sample"]
+    if "sample" in sizes:
+        names += [n for n in result.coords if n not in result.dims]
+    numeric = [n for n in names if np.issubdtype(np.asarray(result.coords[n]).dtype, np.number)]
+    if not numeric:
+        return None
+    return max(numeric, key=lambda n: len(np.unique(np.asarray(result.coords[n]))))
+
+
+def _sweep_groups(result: Any) -> tuple[dict[str | None, list[Path]], dict[Any, float], str | None]:
+    """One labelled group (of one run) per configuration of a sweep, each group's value of the
+    colouring coordinate, and that coordinate's name."""
     loss = np.asarray(result.loss)
     shape = loss.shape[:-1]
     diverged_at = np.asarray(result.diverged_at).reshape(shape)
+    key = _colour_dim(result)
+    axis = sweep_axis(result, key)[0] if key is not None else 0
     groups: dict[str | None, list[Path]] = {}
+    values: dict[Any, float] = {}
     for index in np.ndindex(*shape):
         label = config_label(result, index) or None
         path = Path(
@@ -55,13 +81,31 @@ def _sweep_groups(result: Any) -> dict[str | None, list[Path]]:
             diverged_at=int(diverged_at[index]),
         )
         groups.setdefault(label, []).append(path)
-    return groups
+        if key is not None:
+            values[label] = float(np.asarray(result.coords[key])[index[axis]])
+    return groups, values, key
 
 
-def _groups(runs: Any) -> dict[str | None, list[Path]]:
+def _groups(runs: Any) -> tuple[dict[str | None, list[Path]], dict[Any, float], str | None]:
     if is_sweep_result(runs):
         return _sweep_groups(runs)
-    return {label: paths(run) for label, run in as_runs(runs, "runs").items()}
+    return {label: paths(run) for label, run in as_runs(runs, "runs").items()}, {}, None
+
+
+def _colour_scale(
+    groups: dict[Any, Any], values: dict[Any, float]
+) -> tuple[Normalize, dict[Any, float], list[Any] | None]:
+    """A norm over the groups' values (log when positive and spanning a factor of 10 or more);
+    groups without values are numbered, their labels the colour bar's ticks."""
+    if len(values) == len(groups):
+        v = np.array(list(values.values()))
+        log = bool(np.all(v > 0) and v.max() >= 10 * v.min())
+        lo, hi = float(v.min()), float(v.max())
+        norm = LogNorm(lo, hi) if log else Normalize(lo, hi if hi > lo else lo + 1.0)
+        return norm, values, None
+    n = len(groups)
+    norm = BoundaryNorm(np.arange(n + 1) - 0.5, n)
+    return norm, {label: i for i, label in enumerate(groups)}, list(groups)
 
 
 def _draw(ax: Axes, label: str | None, run: Path, color: Any, minimum: float):
@@ -116,7 +160,12 @@ def loss_curves(
     A diverged run is drawn dashed up to its ``diverged_at`` step and marked by
     an ``x`` at the top edge at that step; past it, its frozen loss is not drawn.
     The view covers the runs that did not diverge (and every run's start), so
-    an exploding loss does not flatten the others.
+    an exploding loss does not flatten the others. Up to eight labels get a
+    legend beside the Axes; more get one colour each from a colour bar keyed to
+    the swept value (for a sweep, the varying coordinate with the most values, on
+    a log scale when its values are positive and span a factor of 10 or more;
+    runs that differ only in another coordinate share a colour), or to the labels
+    in order (for a mapping).
 
     Args:
       runs: ``{label: Trajectory}`` (each possibly a batch: one line per run, one
@@ -136,16 +185,17 @@ def loss_curves(
     """
     if yscale not in ("log", "linear", "symlog"):
         raise ValueError(f"`yscale` must be 'log', 'linear' or 'symlog', got {yscale!r}")
-    groups = _groups(runs)
+    groups, values, key = _groups(runs)
     drawn = [run.loss - (minimum or 0.0) for group in groups.values() for run in group]
     check_log_axis(np.concatenate(drawn), yscale, "loss_curves")
     figure, ax = new_axes(ax)
-    many = len(groups) > 10
+    many = len(groups) > MAX_LEGEND
     cmap = mpl.colormaps["viridis"]
+    norm, keys, ticks = _colour_scale(groups, values) if many else (None, {}, None)
     lines: dict[str | None, list[Line2D]] = {}
     marks = []
     for i, (label, group) in enumerate(groups.items()):
-        color = cmap(i / (len(groups) - 1)) if many else f"C{i % 10}"
+        color = cmap(norm(keys[label])) if norm is not None else f"C{i % 10}"
         lines[label] = []
         for j, run in enumerate(group):
             line, mark = _draw(ax, label if j == 0 else None, run, color, minimum or 0.0)
@@ -158,6 +208,13 @@ def loss_curves(
         _sane_ylim(ax, groups, minimum or 0.0, yscale == "log")
     ax.set_xlabel("step")
     ax.set_ylabel("loss" if minimum is None else "loss - minimum")
-    if len(groups) <= _MAX_LEGEND and (any(k is not None for k in groups) or marks):
-        ax.legend(loc="best", fontsize="small")
-    return LossCurves(figure, ax, lines, marks)
+    colorbar = None
+    if norm is not None:
+        colorbar = ax.figure.colorbar(ScalarMappable(norm, cmap), ax=ax, label=key or "run")
+        if ticks is not None:
+            colorbar.set_ticks(range(len(ticks)), labels=[str(t) for t in ticks])
+        if marks:
+            legend_outside(ax, handles=marks[:1])
+    elif any(k is not None for k in groups) or marks:
+        legend_outside(ax)
+    return LossCurves(figure, ax, lines, marks, colorbar)

@@ -21,6 +21,7 @@ from jaxdescent.plot._common import (
     params_array,
     paths,
 )
+from jaxdescent.plot._outcome import outcome
 
 
 class CostCurve(NamedTuple):
@@ -165,10 +166,14 @@ def cost_curve(
     return CostCurve(figure, ax, curve, points, arrows)
 
 
-def _title(learning_rate: float, label: str | None, run: Trajectory) -> str:
+def _title(fn: Any, learning_rate: float, label: str | None, run: Trajectory) -> str:
+    """The rate, the caller's label, and what happened: the outcome on a landscape with known
+    minima, else the final cost; a diverged run says at which step."""
     head = f"learning rate {learning_rate:g}" + (f" ({label})" if label else "")
     if bool(run.diverged):
         return f"{head}\ndiverged at step {int(run.diverged_at)}"
+    if hasattr(fn, "basin_index"):
+        return f"{head}\n{outcome(fn, run)}"
     return f"{head}\nC = {float(run.final_loss):.3g} after {int(np.ravel(run.steps)[-1])} steps"
 
 
@@ -194,12 +199,15 @@ def learning_rates(
     labels: Sequence[str] | None = None,
     axes: Sequence[Axes] | None = None,
 ) -> LearningRates:
-    r"""The textbook triptych: the same descent for a too small, a good and a too large step.
+    r"""The textbook triptych: the same descent for several step sizes, side by side.
 
     Runs ``minimize(fn, x0, optimizer(alpha), steps=steps)`` for each learning rate
     ``alpha`` and draws each with :func:`cost_curve` side by side. Since the step
-    is ``-alpha C'(w)``, a tiny ``alpha`` crawls, a good one converges, and a
-    large one overshoots the minimum, oscillates, or diverges.
+    is ``-alpha C'(w)``, a tiny ``alpha`` crawls, a larger one converges, and a
+    too large one overshoots the minimum, oscillates, or diverges. Each title says
+    what the run did, computed from it: on a landscape with known minima the
+    :func:`outcome` ("converged to the global minimum", "stuck in a local
+    minimum", ...), else the final cost; "diverged at step t" for a diverged run.
 
     Args:
       fn: a 1-D cost (e.g. ``landscapes.double_well()``).
@@ -207,7 +215,7 @@ def learning_rates(
       learning_rates: the learning rates, one panel each.
       steps: number of steps of each run.
       optimizer: a factory ``learning_rate -> optimizer`` (default: ``jaxdescent.sgd``).
-      labels: a caption per panel (default for three rates: too small, good, too large).
+      labels: an extra caption per panel (default: none; the outcome is always shown).
       axes: one Axes per learning rate; ``None`` builds a new ``Figure``.
 
     Returns:
@@ -221,13 +229,11 @@ def learning_rates(
 
     _check_rates(learning_rates, labels)
     rates = list(learning_rates)
-    if labels is None and len(rates) == 3:
-        labels = ("too small", "good", "too large")
     figure, axes = new_axes_row(axes, len(rates))
     make = optimizer or sgd
     runs = [minimize(fn, x0, make(rate), steps=steps) for rate in rates]
     panels = []
     for i, (rate, run, ax) in enumerate(zip(rates, runs, axes, strict=True)):
         panels.append(cost_curve(fn, run, ax))
-        ax.set_title(_title(rate, labels[i] if labels else None, run))
+        ax.set_title(_title(fn, rate, labels[i] if labels else None, run))
     return LearningRates(figure, axes, runs, panels)

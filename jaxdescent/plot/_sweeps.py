@@ -17,6 +17,7 @@ from jaxdescent.plot._common import (
     check_log_axis,
     config_label,
     is_sweep_result,
+    legend_outside,
     new_axes,
     sweep_axis,
 )
@@ -138,24 +139,41 @@ def lr_sweep(
     ax.set_yscale(yscale)
     ax.set_xlabel(dim)
     ax.set_ylabel("final loss" if minimum is None else "final loss - minimum")
-    ax.legend(loc="lower left", fontsize="small")  # a sweep's curve is high at both ends
+    legend_outside(ax, "above", ncols=2)
     return LrSweep(figure, ax, lines, marks, best)
 
 
-def _edges(values: np.ndarray, log: bool) -> np.ndarray:
-    """Cell edges around sorted centres: midpoints (geometric on a log axis)."""
+def _spacing(values: np.ndarray) -> str:
+    """``"log"`` for positive values spanning a factor of 10 or more, ``"linear"`` for three or
+    more evenly spaced ones, else ``"category"`` (sorted values)."""
+    if np.all(values > 0) and values.max() >= 10 * values.min():
+        return "log"
+    step = np.diff(values)
+    if len(values) >= 3 and np.allclose(step, step[0], rtol=1e-3):
+        return "linear"
+    return "category"
+
+
+def _edges(values: np.ndarray, spacing: str) -> np.ndarray:
+    """Cell edges around sorted centres: midpoints (geometric on a log axis); for categories,
+    edges around the positions 0, 1, 2, ..."""
+    if spacing == "category":
+        return np.arange(len(values) + 1) - 0.5
+    log = spacing == "log"
     v = np.log(values) if log else values.astype(np.float64)
-    if len(v) == 1:
-        half = np.array([-0.5, 0.5]) * (np.log(10.0) if log else max(abs(v[0]), 1.0))
-        e = v[0] + half
-    else:
-        mid = (v[1:] + v[:-1]) / 2
-        e = np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+    mid = (v[1:] + v[:-1]) / 2
+    e = np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
     return np.exp(e) if log else e
 
 
-def _is_log(values: np.ndarray) -> bool:
-    return bool(np.all(values > 0) and values.max() / values.min() >= 10)
+def _axis(ax: Axes, which: str, values: np.ndarray, spacing: str) -> np.ndarray:
+    """Scale the axis for ``spacing``; the positions of the cell centres on it."""
+    if spacing != "category":
+        getattr(ax, f"set_{which}scale")(spacing)
+        return values
+    labels = [f"{v:.3g}" for v in values]
+    getattr(ax, f"set_{which}ticks")(np.arange(len(values)), labels=labels)
+    return np.arange(len(values), dtype=np.float64)
 
 
 def _grid(result: Any, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +214,12 @@ def heatmap(
 
     Each cell is one configuration, coloured by its final loss (log colour scale
     by default); diverged cells are masked (grey) and crossed; the best cell is
-    starred. A coordinate spanning a factor of 10 or more gets a log axis.
+    starred. Each cell is drawn at its values, its edges halfway between
+    neighbouring values: on a log axis (geometric midpoints) for positive values
+    spanning a factor of 10 or more, on a linear axis for three or more evenly
+    spaced ones. Other values (``b1`` = 0.5, 0.9, 0.99, or one or two values) get
+    equal cells at positions 0, 1, 2, ... with the values as tick labels, so no
+    cell claims values that were never swept (a band of ``b1`` past 1).
 
     Args:
       result: a grid ``SweepResult``; dimensions other than ``x`` and ``y`` must
@@ -224,10 +247,10 @@ def heatmap(
     ok = ~np.ma.getmaskarray(masked)
     norm = LogNorm() if log and (masked.compressed() > 0).all() and ok.any() else None
     cmap = mpl.colormaps["viridis"].with_extremes(bad="0.85")
-    xlog, ylog = _is_log(xs), _is_log(ys)
-    mesh = ax.pcolormesh(_edges(xs, xlog), _edges(ys, ylog), masked, cmap=cmap, norm=norm)
+    xspacing, yspacing = _spacing(xs), _spacing(ys)
+    mesh = ax.pcolormesh(_edges(xs, xspacing), _edges(ys, yspacing), masked, cmap=cmap, norm=norm)
     colorbar = ax.figure.colorbar(mesh, ax=ax, label="final loss")
-    cx, cy = np.meshgrid(xs, ys)
+    cx, cy = np.meshgrid(_axis(ax, "x", xs, xspacing), _axis(ax, "y", ys, yspacing))
     marks = None
     if diverged.any():
         (marks,) = ax.plot(cx[diverged], cy[diverged], "x", color="C3", ms=7, mew=1.5, ls="none")
@@ -235,10 +258,9 @@ def heatmap(
     best, i = None, _best(loss.ravel(), ok.ravel())
     if i is not None:
         xi, yi = cx.ravel()[i], cy.ravel()[i]
-        best = _star(ax, xi, yi, f"best: {x}={xi:.3g}, {y}={yi:.3g}")
-    ax.set_xscale("log" if xlog else "linear")
-    ax.set_yscale("log" if ylog else "linear")
+        label = f"best: {x}={xs[i % len(xs)]:.3g}, {y}={ys[i // len(xs)]:.3g}"
+        best = _star(ax, xi, yi, label)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, fontsize="small", frameon=False)
+    legend_outside(ax, "above", ncols=2, frameon=False)
     return Heatmap(figure, ax, mesh, colorbar, marks, best)
