@@ -322,6 +322,18 @@ def test_sweep_summary_of_separate_sweeps_matches_the_optimizer_dim(by_optimizer
     np.testing.assert_allclose([ys.min(), ys.max()], [0.5, 0.7])  # the lowest and highest seed
 
 
+def test_sweep_summary_reduces_over_several_dims():
+    loss = np.arange(8.0).reshape(2, 2, 2) + 1.0  # (learning_rate, start, seed)
+    coords = {"learning_rate": [1.0, 2.0], "start": [0, 1], "seed": [0, 1]}
+    result = sweep_by_hand(("learning_rate", "start", "seed"), coords, loss)
+    drawn = plot.sweep_summary(result, over=("start", "seed"))
+    np.testing.assert_allclose(drawn.lines[None].get_ydata(), [2.5, 6.5])  # mean of 4 runs
+    assert drawn.ax.get_title() == "mean ± std over 4 runs (start x seed)"
+    assert drawn.ax.get_legend() is None  # one line, nothing to tell apart
+    with pytest.raises(ValueError, match="`over` must name dims of the sweep other than `x`"):
+        plot.sweep_summary(result, over=("learning_rate",))
+
+
 def test_sweep_summary_rejects_bad_input(by_optimizer):
     with pytest.raises(ValueError, match=r"\['optimizer'\] also vary: pass one of them as `hue`"):
         plot.sweep_summary(by_optimizer, "accuracy", hue=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,17 +49,24 @@ class Summary(NamedTuple):
     count: int  # runs reduced per point
 
 
-def _check(result: Any, metric: str, x: str, over: str | None) -> None:
+def _over(over: Any) -> tuple[str, ...]:
+    """``over`` as a tuple of dim names (``None``: none)."""
+    return () if over is None else (over,) if isinstance(over, str) else tuple(over)
+
+
+def _check(result: Any, metric: str, x: str, over: tuple[str, ...]) -> None:
     """Every dim other than ``x`` and ``over`` must have one value (select it first)."""
     dims = tuple(result.dims)
     if x not in dims:
         raise ValueError(f"`x` must be a dim of the sweep, one of {dims}; got {x!r}")
-    if over is not None and over not in dims:
-        raise ValueError(f"`over` must be a dim of the sweep, one of {dims}, or None; got {over!r}")
+    if not set(over) <= set(dims) or x in over:
+        raise ValueError(
+            f"`over` must name dims of the sweep other than `x` ({dims}), or be None; got {over!r}"
+        )
     extra = [
         d
         for d, n in zip(dims, np.shape(result.final_loss), strict=True)
-        if d not in (x, over) and n > 1
+        if d != x and d not in over and n > 1
     ]
     if extra:
         raise ValueError(
@@ -69,7 +76,7 @@ def _check(result: Any, metric: str, x: str, over: str | None) -> None:
         )
 
 
-def summarize(result: Any, metric: str, x: str, over: str | None, spread: str) -> Summary:
+def summarize(result: Any, metric: str, x: str, over: tuple[str, ...], spread: str) -> Summary:
     r"""The mean of ``metric`` over ``over`` at each ``x``, with its band.
 
     The band is mean +- one standard deviation (``spread="std"``, ``ddof=0``) or
@@ -81,7 +88,7 @@ def summarize(result: Any, metric: str, x: str, over: str | None, spread: str) -
     dims = tuple(result.dims)
     values = np.where(np.asarray(result.diverged, bool), np.nan, metric_values(result, metric))
     values[~np.isfinite(values)] = np.nan
-    order = [dims.index(x)] + ([dims.index(over)] if over is not None else [])
+    order = [dims.index(x)] + [dims.index(d) for d in over]
     rest = [i for i in range(len(dims)) if i not in order]
     v = np.transpose(values, order + rest).reshape(result.shape[order[0]], -1)
     xs = np.asarray(result.coords[x], np.float64)
@@ -121,7 +128,7 @@ def sweep_summary(
     metric: str = "final_loss",
     *,
     x: str = "learning_rate",
-    over: str | None = "seed",
+    over: str | Sequence[str] | None = "seed",
     hue: str | None = "optimizer",
     spread: str = "std",
     ax: Axes | None = None,
@@ -140,7 +147,8 @@ def sweep_summary(
       metric: ``"final_loss"`` or an evaluation's name (``"accuracy"``): its last value.
       x: the swept dim on the x axis (log scale for positive values spanning a
         factor of 10 or more).
-      over: the dim to reduce over, or ``None`` (then each point is one run).
+      over: the dim (or dims, e.g. ``("start", "seed")``) to reduce over, or
+        ``None`` (then each point is one run).
       hue: the dim giving one line per value (ignored for a mapping, or when the
         result has no such dim and ``hue`` is the default).
       spread: ``"std"`` or ``"range"``.
@@ -165,6 +173,7 @@ def sweep_summary(
         raise ValueError(f"`spread` must be one of {SPREADS}, got {spread!r}")
     if hue == "optimizer" and is_sweep_result(result) and hue not in result.dims:
         hue = None
+    over = _over(over)
     sums = {k: summarize(r, metric, x, over, spread) for k, r in _groups(result, hue).items()}
     figure, ax = new_axes(ax)
     lines, bands, marks = {}, {}, {}
@@ -190,8 +199,10 @@ def sweep_summary(
     count = next(iter(sums.values())).count
     how = "mean ± std" if spread == "std" else "mean, min to max"
     ax.set(xlabel=x, ylabel=metric)
-    if over is not None:
-        ax.set_title(f"{how} over {count} {over}s", fontsize="medium")
+    if len(over) == 1:
+        ax.set_title(f"{how} over {count} {over[0]}s", fontsize="medium")
+    elif over:
+        ax.set_title(f"{how} over {count} runs ({' x '.join(over)})", fontsize="medium")
     if any(sums):
         legend_outside(ax, title=hue)
     return SweepSummary(figure, ax, lines, bands, marks)
