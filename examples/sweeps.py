@@ -162,7 +162,11 @@ save(fig, "lr_sweep")
 # ## 3. Two hyperparameters: a heatmap
 #
 # Several swept keywords make a grid: here Adam's learning rate against its
-# momentum-like decay $\beta_1$, every pair one run, still one call.
+# momentum-like decay $\beta_1$, every pair one run, still one call. The
+# learning rates are log-spaced, so their cells sit at their values on a log
+# axis; the $\beta_1$ values are not evenly spaced, so each gets an equal row,
+# labelled by its value (a row drawn at 0.99 with a midpoint edge would run
+# past $\beta_1 = 1$, which no run had).
 
 # %%
 grid = jd.sweep(
@@ -178,7 +182,10 @@ assert grid.shape == (8 if SMALL else 24, 6)
 drawn = jdplot.heatmap(grid, x="learning_rate", y="b1")
 assert drawn.mesh.get_array().shape == (6, grid.shape[0]), "one cell per pair, b1 on the rows"
 best = grid.best()
-assert (drawn.best.get_xdata()[0], drawn.best.get_ydata()[0]) == (best["learning_rate"], best["b1"])
+b1_rows = list(np.sort(grid.coords["b1"]))
+assert [t.get_text() for t in drawn.ax.get_yticklabels()] == [f"{b:.3g}" for b in b1_rows]
+assert drawn.best.get_xdata()[0] == best["learning_rate"]
+assert drawn.best.get_ydata()[0] == b1_rows.index(best["b1"]), "the best b1's row"
 print(grid.summary(max_rows=6))
 save(drawn.figure, "heatmap")
 

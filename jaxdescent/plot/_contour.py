@@ -109,13 +109,15 @@ MARKERS = ("o", "^", "s", "D", "v", "P")
 
 
 def path_style(i: int, n_points: int) -> dict[str, Any]:
-    """The look of the ``i``-th label's paths: its own line style and marker (every tenth
-    point), narrower and higher than the ones before, so identical paths stay visible."""
+    """The look of the ``i``-th label's paths: its own line style, and its own marker every
+    tenth of the path (staggered, so markers of coinciding paths do not stack); each label
+    narrower and higher than the ones before, so identical paths stay visible."""
+    every = max(1, n_points // 10)
     return {
         "ls": LINESTYLES[i % len(LINESTYLES)],
         "marker": MARKERS[i % len(MARKERS)],
-        "markevery": max(1, n_points // 10),
-        "ms": 4.0,
+        "markevery": ((every * (i % 3)) // 3, every),
+        "ms": 5.0,
         "lw": max(2.8 - 0.6 * i, 1.0),
         "zorder": 2.0 + 0.1 * i,
     }
