@@ -102,7 +102,7 @@ def summarize(result: Any, metric: str, x: str, over: tuple[str, ...], spread: s
             low, high = mean - half, mean + half
         else:
             low, high = np.nanmin(v, axis=1), np.nanmax(v, axis=1)
-    return Summary(xs, mean, low, high, np.isnan(v).any(axis=1), v.shape[1])
+    return Summary(xs, mean, low, high, np.asarray(np.isnan(v).any(axis=1)), v.shape[1])
 
 
 def _groups(result: Any, hue: str | None) -> dict[str | None, Any]:
