@@ -256,6 +256,22 @@ def test_learning_rate_titles_are_computed_not_written_by_hand():
     assert labelled.axes[0].get_title() == "learning rate 0.02 (a)\nstuck in a local minimum"
 
 
+def test_demo_figure_2_shows_plain_sgd_beside_momentum_each_with_its_outcome():
+    from jaxdescent.cli._demo import momentum_pair
+
+    well = landscapes.double_well()
+    figure, runs = momentum_pair(plot, well, jnp.array([2.0], F64), steps=300)
+    plain, heavy = figure.axes
+    assert plain.get_title() == "plain sgd (0.01)\nstuck in a local minimum"
+    assert heavy.get_title() == "sgd 0.01, momentum 0.9\nconverged to the global minimum"
+    for ax, run in zip((plain, heavy), runs.values(), strict=True):
+        points = ax.get_lines()[1]  # the curve, then the visited points
+        np.testing.assert_array_equal(points.get_xdata(), np.asarray(run.params)[:, 0])
+    # the points end where C' = 0: the local root for plain SGD, the global one with momentum
+    assert abs(plain.get_lines()[1].get_xdata()[-1] - _LOCAL_W) < 1e-3
+    assert abs(heavy.get_lines()[1].get_xdata()[-1] - _GLOBAL_W) < 1e-3
+
+
 # overlapping paths stay distinguishable ----------------------------------------------------
 
 

@@ -57,17 +57,22 @@ def _learning_rate(plot: Any, out: pathlib.Path) -> list[str]:
     return [*lines, "", "Figure: 1_learning_rates.png", ""]
 
 
-def _local_minimum(plot: Any, out: pathlib.Path) -> list[str]:
-    well = landscapes.double_well()
-    x0 = jnp.array([2.0], jnp.float32)
+def momentum_pair(plot: Any, well: Any, x0: Any, steps: int = 300) -> tuple[Figure, dict]:
+    """Plain SGD beside SGD with momentum on one cost curve each, titled by their outcomes."""
     runs = {
-        "plain sgd (0.01)": jd.minimize(well, x0, jd.sgd(0.01), steps=300),
-        "sgd 0.01, momentum 0.9": jd.minimize(well, x0, jd.sgd(0.01, momentum=0.9), steps=300),
+        "plain sgd (0.01)": jd.minimize(well, x0, jd.sgd(0.01), steps=steps),
+        "sgd 0.01, momentum 0.9": jd.minimize(well, x0, jd.sgd(0.01, momentum=0.9), steps=steps),
     }
     figure = Figure(figsize=(8.4, 4.0), layout="constrained")
     for ax, (label, run) in zip(figure.subplots(1, 2), runs.items(), strict=True):
-        plot.cost_curve(well, run, ax, max_arrows=300)
+        plot.cost_curve(well, run, ax, max_arrows=steps)
         ax.set_title(f"{label}\n{plot.outcome(well, run)}")
+    return figure, runs
+
+
+def _local_minimum(plot: Any, out: pathlib.Path) -> list[str]:
+    well = landscapes.double_well()
+    figure, runs = momentum_pair(plot, well, jnp.array([2.0], jnp.float32))
     figure.savefig(out / "2_momentum.png", dpi=100)
     plain, heavy = runs.values()
     return [
