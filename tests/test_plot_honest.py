@@ -100,6 +100,25 @@ def test_legends_of_curves_paths_basins_and_summaries_cover_no_data():
         np.arange(12.0).reshape(2, 3, 2) + 1.0,
     )
     assert covered_points(plot.sweep_summary(result).ax) == 0
+    side = np.linspace(-2.0, 2.0, 4)
+    starts = np.stack(np.meshgrid(side, side), -1).reshape(-1, 2)
+    basins = jd.sweep(camel, jd.sgd, starts=jnp.asarray(starts), steps=20, learning_rate=0.05)
+    drawn = plot.basin_map({"sgd": basins}, camel, starts=starts)
+    assert covered_points(drawn.axes[-1]) == 0
+
+
+def test_heatmap_legend_covers_no_marker():
+    grid = jd.sweep(
+        landscapes.rosenbrock(),
+        jd.sgd,
+        x0=jnp.array([-1.5, 2.0], jnp.float32),
+        steps=50,
+        learning_rate=np.geomspace(1e-4, 1.0, 5).astype(np.float32),
+        momentum=np.array([0.0, 0.5, 0.9], np.float32),
+    )
+    drawn = plot.heatmap(grid, x="learning_rate", y="momentum")
+    assert drawn.diverged is not None
+    assert covered_points(drawn.ax) == 0
 
 
 # many runs: a colour bar keyed to the swept value -------------------------------------------
