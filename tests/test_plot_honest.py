@@ -160,6 +160,11 @@ def test_loss_curves_of_many_labelled_runs_key_the_colorbar_to_the_labels():
     assert drawn.ax.get_legend() is None
     labels = [t.get_text() for t in drawn.colorbar.ax.get_yticklabels()]
     assert labels == list(runs)
+    viridis = mpl.colormaps["viridis"]
+    colours = [mpl.colors.to_rgba(line.get_color()) for (line,) in drawn.lines.values()]
+    np.testing.assert_allclose(colours[0], viridis(0.0), atol=1e-2)  # spread over the map
+    np.testing.assert_allclose(colours[4], viridis(0.5), atol=1e-2)
+    np.testing.assert_allclose(colours[-1], viridis(1.0), atol=1e-2)
 
 
 def test_loss_curves_of_few_runs_keep_a_legend():

@@ -93,10 +93,11 @@ def _groups(runs: Any) -> tuple[dict[str | None, list[Path]], dict[Any, float], 
 
 
 def _colour_scale(
-    groups: dict[Any, Any], values: dict[Any, float]
+    groups: dict[Any, Any], values: dict[Any, float], colours: int
 ) -> tuple[Normalize, dict[Any, float], list[Any] | None]:
     """A norm over the groups' values (log when positive and spanning a factor of 10 or more);
-    groups without values are numbered, their labels the colour bar's ticks."""
+    groups without values are numbered across the ``colours`` of the map, their labels the
+    colour bar's ticks."""
     if len(values) == len(groups):
         v = np.array(list(values.values()))
         log = bool(np.all(v > 0) and v.max() >= 10 * v.min())
@@ -104,7 +105,7 @@ def _colour_scale(
         norm = LogNorm(lo, hi) if log else Normalize(lo, hi if hi > lo else lo + 1.0)
         return norm, values, None
     n = len(groups)
-    norm = BoundaryNorm(np.arange(n + 1) - 0.5, n)
+    norm = BoundaryNorm(np.arange(n + 1) - 0.5, colours)
     return norm, {label: i for i, label in enumerate(groups)}, list(groups)
 
 
@@ -191,7 +192,7 @@ def loss_curves(
     figure, ax = new_axes(ax)
     many = len(groups) > MAX_LEGEND
     cmap = mpl.colormaps["viridis"]
-    norm, keys, ticks = _colour_scale(groups, values) if many else (None, {}, None)
+    norm, keys, ticks = _colour_scale(groups, values, cmap.N) if many else (None, {}, None)
     lines: dict[str | None, list[Line2D]] = {}
     marks = []
     for i, (label, group) in enumerate(groups.items()):
