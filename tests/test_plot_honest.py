@@ -363,6 +363,25 @@ def test_sweep_summary_of_separate_sweeps_matches_the_optimizer_dim(by_optimizer
     np.testing.assert_allclose([ys.min(), ys.max()], [0.5, 0.7])  # the lowest and highest seed
 
 
+def test_sweep_summary_of_a_sweep_over_a_dict_of_factories():
+    x0 = np.ones(2, np.float32)
+    result = jd.sweep(
+        lambda w, key: w @ w,
+        {"sgd": jd.sgd, "adam": jd.adam},
+        x0=x0,
+        steps=3,
+        learning_rate=[0.1, 0.2],
+        seeds=2,
+    )
+    drawn = plot.sweep_summary(result)
+    assert list(drawn.lines) == ["sgd", "adam"]
+    rates = np.array([0.1, 0.2])
+    # sgd on |w|^2: w <- (1 - 2 lr) w, so C = 2 (1 - 2 lr)^6 after 3 steps, whatever the seed
+    np.testing.assert_allclose(drawn.lines["sgd"].get_ydata(), 2 * (1 - 2 * rates) ** 6, rtol=1e-5)
+    # adam steps about -lr per coordinate while g keeps its sign: w ~ 1 - 3 lr after 3 steps
+    np.testing.assert_allclose(drawn.lines["adam"].get_ydata()[0], 2 * (1 - 0.3) ** 2, rtol=1e-2)
+
+
 def test_sweep_summary_reduces_over_several_dims():
     loss = np.arange(8.0).reshape(2, 2, 2) + 1.0  # (learning_rate, start, seed)
     coords = {"learning_rate": [1.0, 2.0], "start": [0, 1], "seed": [0, 1]}
