@@ -162,7 +162,8 @@ def _versus_optax(out: pathlib.Path) -> list[str]:
         for name in ("sgd", "adam", "rmsprop", "lion"):
             result = jd.compare_with_optax(name, surface, x0, steps=100)
             lines.append(
-                f"- {name}: largest relative parameter difference {result.max_deviation:.1e}"
+                f"- {name}: largest parameter difference {result.max_abs_deviation:.1e} on a "
+                f"path of scale {result.scale:.1f} ({result.verdict})"
             )
     note = (
         "In float32 the two differ by rounding (jaxdescent traces its hyperparameters, "
