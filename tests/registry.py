@@ -59,6 +59,6 @@ DECAY = (0.0, 0.999)  # valid averaging coefficients
 
 def all_cases() -> list[Case]:
     """Every registered optimizer case, in a stable order."""
-    from tests import cases_adaptive, cases_more, cases_sgd_adam
+    from tests import cases_adaptive, cases_contrib2, cases_more, cases_sgd_adam
 
-    return [*cases_sgd_adam.CASES, *cases_adaptive.CASES, *cases_more.CASES]
+    return [*cases_sgd_adam.CASES, *cases_adaptive.CASES, *cases_more.CASES, *cases_contrib2.CASES]

@@ -12,14 +12,17 @@ checked in ``update``, where the parameters are known). A wrong value raises a
 from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
 from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
+from jaxdescent.optimizers._dadapt_adamw import dadapt_adamw
 from jaxdescent.optimizers._layerwise import lamb, novograd
 from jaxdescent.optimizers._lion import lion
+from jaxdescent.optimizers._muon import muon
 from jaxdescent.optimizers._optimistic import (
     optimistic_adam,
     optimistic_adam_v2,
     optimistic_gradient_descent,
 )
 from jaxdescent.optimizers._polyak import polyak_sgd
+from jaxdescent.optimizers._prodigy import prodigy
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
 from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
@@ -35,10 +38,12 @@ __all__ = [
     "adamw",
     "adan",
     "amsgrad",
+    "dadapt_adamw",
     "fromage",
     "lamb",
     "lars",
     "lion",
+    "muon",
     "nadam",
     "nadamw",
     "noisy_sgd",
@@ -47,6 +52,7 @@ __all__ = [
     "optimistic_adam_v2",
     "optimistic_gradient_descent",
     "polyak_sgd",
+    "prodigy",
     "radam",
     "rmsprop",
     "rprop",
