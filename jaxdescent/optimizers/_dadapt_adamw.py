@@ -64,8 +64,8 @@ def dadapt_adamw(
       >>> opt = jd.dadapt_adamw()
       >>> w = jnp.array([1.0, -2.0])
       >>> updates, state = opt.update(2 * w, opt.init(w), w)
-      >>> print(updates * 1e6)  # -(1 - b1) d_0 g / (sqrt(1 - b2) |g|)
-      [-3.1622777  3.1622777]
+      >>> print([f"{u:.4e}" for u in updates.tolist()])  # -d_0 (1 - b1) / sqrt(1 - b2) sign(g)
+      ['-3.1623e-06', '3.1623e-06']
 
     References:
       Defazio and Mishchenko, *Learning-Rate-Free Learning by D-Adaptation*,
@@ -84,7 +84,6 @@ def dadapt_adamw(
     b1, b2 = check_betas(betas)
     check_nonnegative(eps=eps)
     check_positive(estim_lr0=estim_lr0)
-    check_scalars(learning_rate=learning_rate, estim_lr0=estim_lr0)
     return transformation(
         _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         estim_lr0=estim_lr0, weight_decay=weight_decay,
@@ -92,6 +91,7 @@ def dadapt_adamw(
 
 
 def _init(h, params):
+    check_scalars(estim_lr0=h.estim_lr0)
     dtype = _tree.lowest_dtype(params)
     return DAdaptAdamWState(
         exp_avg=_tree.zeros_like(params),
@@ -107,8 +107,10 @@ def _update(h, grads, state, params=None, **extra_args):
     _tree.require_params(params, "dadapt_adamw")
     b1, b2, eps = h.b1, h.b2, h.eps
     c = b2**0.5
+    gamma = _tree.learning_rate_at(h.learning_rate, state.count)
+    check_scalars(learning_rate=gamma, betas=b1 + b2)
     d = state.estim_lr
-    dlr = d * _tree.learning_rate_at(h.learning_rate, state.count)  # d_k gamma_k
+    dlr = d * gamma  # d_k gamma_k
     at = lambda x, like: x.astype(like.dtype)  # noqa: E731 (a scalar meets each leaf's dtype)
     weighted = _tree.tree_map(
         lambda s, v: s / (jnp.sqrt(v) + eps), state.grad_sum, state.exp_avg_sq

@@ -35,10 +35,13 @@ class ProdigyState(NamedTuple):
 
 
 def check_scalars(**named: Any) -> None:
-    """Each value is a number or a 0-d array: it scales the one step size ``d``, which an
-    array of several entries would turn into an array."""
+    """While tracing: each value is a scalar, for it scales the one step size ``d``.
+
+    Not checked when the optimizer is built: ``sweep`` builds it once with every swept
+    value laid along an axis, to check them all; each run then gets one of them.
+    """
     for name, value in named.items():
-        if np.ndim(value) if isinstance(value, np.ndarray | jax.Array) else 0:
+        if np.ndim(value):
             raise ValueError(
                 f"`{name}` must be a number or a schedule (it scales the step size d, a "
                 f"scalar), got an array of shape {np.shape(value)}"
@@ -51,8 +54,6 @@ def check_betas(betas: Any) -> tuple[Any, Any]:
         raise TypeError(f"`betas` must be a pair (b1, b2) of numbers in [0, 1), got {shown(betas)}")
     for beta in betas:
         check_decay(betas=beta)
-    check_scalars(betas=betas[0])
-    check_scalars(betas=betas[1])
     return betas[0], betas[1]
 
 
@@ -102,8 +103,8 @@ def prodigy(
       >>> opt = jd.prodigy()
       >>> w = jnp.array([1.0, -2.0])
       >>> updates, state = opt.update(2 * w, opt.init(w), w)
-      >>> print(updates)  # the first step is -d_0 sign(g)
-      [-1.e-06  1.e-06]
+      >>> print([f"{u:.4e}" for u in updates.tolist()])  # -d_0 (1 - b1) / sqrt(1 - b2) sign(g)
+      ['-3.1623e-06', '3.1623e-06']
 
     References:
       Mishchenko and Defazio, *Prodigy: An Expeditiously Adaptive Parameter-Free
@@ -125,8 +126,6 @@ def prodigy(
         check_decay(beta3=beta3)
     check_nonnegative(eps=eps)
     check_positive(estim_lr0=estim_lr0, estim_lr_coef=estim_lr_coef)
-    check_scalars(learning_rate=learning_rate, beta3=beta3, estim_lr0=estim_lr0)
-    check_scalars(estim_lr_coef=estim_lr_coef)
     check_flag("safeguard_warmup", safeguard_warmup)
     return transformation(
         _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, beta3=beta3, eps=eps,
@@ -136,6 +135,7 @@ def prodigy(
 
 
 def _init(h, params):
+    check_scalars(estim_lr0=h.estim_lr0)
     dtype = _tree.lowest_dtype(params)
     return ProdigyState(
         exp_avg=_tree.zeros_like(params),
@@ -152,8 +152,10 @@ def _update(h, grads, state, params=None, **extra_args):
     _tree.require_params(params, "prodigy")
     b1, b2, d0 = h.b1, h.b2, h.estim_lr0
     b3 = b2**0.5 if h.beta3 is None else h.beta3
+    eta = _tree.learning_rate_at(h.learning_rate, state.count)
+    check_scalars(learning_rate=eta, betas=b1 + b2, beta3=b3, estim_lr_coef=h.estim_lr_coef)
     d = state.estim_lr
-    dlr = d * _tree.learning_rate_at(h.learning_rate, state.count)  # eta_k d_k
+    dlr = d * eta  # eta_k d_k
     at = lambda x, like: x.astype(like.dtype)  # noqa: E731 (a scalar meets each leaf's dtype)
     dg = _tree.tree_map(lambda g: at(d, g) * g, grads)
     m = _tree.tree_map(lambda m, u: b1 * m + (1 - b1) * u, state.exp_avg, dg)
