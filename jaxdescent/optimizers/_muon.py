@@ -9,7 +9,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from optax.contrib import MuonDimensionNumbers
 
 from jaxdescent import _tree
 from jaxdescent._checks import (
@@ -29,8 +28,9 @@ from jaxdescent.optimizers._adam import adam_moments
 from jaxdescent.optimizers._newton_schulz import (
     PRECONDITIONINGS,
     PRESETS,
-    check_spec,
+    check_dimension_numbers,
     fans,
+    leaf_specs,
     orthogonalize,
 )
 
@@ -158,7 +158,7 @@ def muon(
     check_flag("nesterov", nesterov)
     check_flag("adaptive", adaptive)
     check_choice("preconditioning", preconditioning, PRECONDITIONINGS)
-    _check_dimension_numbers(muon_weight_dimension_numbers)
+    check_dimension_numbers(muon_weight_dimension_numbers, DIMENSIONS)
     return transformation(
         _init, _update, learning_rate=learning_rate, ns_coeffs=coeffs, ns_steps=int(ns_steps),
         beta=beta, eps=eps, weight_decay=weight_decay, weight_decay_mask=weight_decay_mask,
@@ -188,46 +188,6 @@ def _check_ns_coeffs(ns_coeffs: Any) -> tuple:
     return tuple(map(tuple, values.tolist())) if values.ndim == 2 else tuple(values.tolist())
 
 
-def _is_spec(x: Any) -> bool:
-    return x is None or isinstance(x, MuonDimensionNumbers)
-
-
-def _check_dimension_numbers(dims: Any) -> None:
-    """``None``, a callable, or a pytree whose leaves are ``MuonDimensionNumbers`` or None."""
-    if dims is None or callable(dims):
-        return
-    leaves = jax.tree_util.tree_leaves(dims, is_leaf=_is_spec)
-    if not all(_is_spec(x) for x in leaves):
-        raise TypeError(
-            f"`{DIMENSIONS}` must be None, an optax.contrib.MuonDimensionNumbers, a pytree of "
-            f"them (None for Adam's leaves) or a callable returning one; got {shown(dims)}"
-        )
-
-
-def _specs(dims: Any, params: Any) -> list[MuonDimensionNumbers | None]:
-    """Per leaf of ``params``: how Muon sees it as matrices, or ``None`` for Adam."""
-    leaves = jax.tree_util.tree_leaves(params)
-    if dims is None:
-        return [MuonDimensionNumbers() if np.ndim(x) == 2 else None for x in leaves]
-    tree = dims(params) if callable(dims) else dims
-    _check_dimension_numbers(tree)
-    try:
-        full = jax.tree_util.tree_map(
-            lambda spec, sub: jax.tree_util.tree_map(lambda _: spec, sub), tree, params,
-            is_leaf=_is_spec,
-        )  # fmt: skip
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`{DIMENSIONS}` must have the parameters' structure (or a prefix of it): "
-            f"expected {jax.tree_util.tree_structure(params)}, got {shown(tree)}"
-        ) from None
-    specs = jax.tree_util.tree_leaves(full, is_leaf=_is_spec)
-    for spec, x in zip(specs, leaves, strict=True):
-        if spec is not None:
-            check_spec(spec, np.shape(x), DIMENSIONS)
-    return specs
-
-
 def _decays(mask: Any, params: Any) -> list[bool]:
     """Per leaf of ``params``: whether it decays under ``weight_decay_mask``."""
     mask_tree = True if mask is None else mask(params) if callable(mask) else mask
@@ -237,7 +197,7 @@ def _decays(mask: Any, params: Any) -> list[bool]:
 
 
 def _init(h, params):
-    specs = _specs(h.muon_weight_dimension_numbers, params)
+    specs = leaf_specs(h.muon_weight_dimension_numbers, params, DIMENSIONS)
     leaves, treedef = jax.tree_util.tree_flatten(params)
     nu = [None if s is not None else jnp.zeros_like(x) for x, s in zip(leaves, specs, strict=True)]
     return MuonState(
@@ -271,7 +231,7 @@ def _update(h, grads, state, params=None, **extra_args):
     _tree.require_params(params, "muon")
     treedef = jax.tree_util.tree_structure(grads)
     g, w, mu, nu = (treedef.flatten_up_to(x) for x in (grads, params, state.mu, state.nu))
-    specs = _specs(h.muon_weight_dimension_numbers, params)
+    specs = leaf_specs(h.muon_weight_dimension_numbers, params, DIMENSIONS)
     decays = _decays(h.weight_decay_mask, params)
     t = optax.safe_increment(state.count)
     updates, m_new = list(g), list(mu)

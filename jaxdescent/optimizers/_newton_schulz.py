@@ -7,18 +7,22 @@ Muon's quintic iteration on ``X`` (rows <= columns, else on ``X^T``), with coeff
 
 Its fixed-point map pushes every singular value of a normalised ``X`` towards 1 (the
 default coefficients maximise the slope at 0, so the values end up in about [0.7, 1.2]
-rather than exactly at 1). Weights of more than two axes are seen as a batch of
-matrices through ``optax.contrib.MuonDimensionNumbers``.
+rather than exactly at 1). ``optax.contrib.MuonDimensionNumbers`` say which leaves are
+matrices and how: the reduction and output axes, any other axes being a batch.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from optax.contrib import MuonDimensionNumbers
+
+from jaxdescent._checks import shown
 
 PRECONDITIONINGS = ("frobenius", "spectral", "aol", "schatten")
 PRESETS = {  # optax's named coefficient sets
@@ -137,3 +141,45 @@ def orthogonalize(
     one = lambda m: orthogonalize_matrix(m, coeffs, steps, preconditioning, eps)  # noqa: E731
     done = jax.vmap(one)(matrices).reshape([x.shape[a] for a in order])
     return done.transpose(sorted(range(x.ndim), key=lambda i: order[i]))
+
+
+def _is_spec(x: Any) -> bool:
+    return x is None or isinstance(x, MuonDimensionNumbers)
+
+
+def check_dimension_numbers(dims: Any, name: str) -> None:
+    """``None``, a callable, or a pytree whose leaves are ``MuonDimensionNumbers`` or None."""
+    if dims is None or callable(dims):
+        return
+    leaves = jax.tree_util.tree_leaves(dims, is_leaf=_is_spec)
+    if not all(_is_spec(x) for x in leaves):
+        raise TypeError(
+            f"`{name}` must be None, an optax.contrib.MuonDimensionNumbers, a pytree of "
+            f"them (None for Adam's leaves) or a callable returning one; got {shown(dims)}"
+        )
+
+
+def leaf_specs(dims: Any, params: Any, name: str) -> list[MuonDimensionNumbers | None]:
+    """Per leaf of ``params``: how Muon sees it as matrices, or ``None`` for Adam."""
+    leaves = jax.tree_util.tree_leaves(params)
+    if dims is None:
+        return [MuonDimensionNumbers() if np.ndim(x) == 2 else None for x in leaves]
+    tree = dims(params) if callable(dims) else dims
+    check_dimension_numbers(None if callable(tree) else tree, name)
+    if callable(tree):
+        raise TypeError(f"`{name}` must return a pytree of specs, returned {shown(tree)}")
+    try:
+        full = jax.tree_util.tree_map(
+            lambda spec, sub: jax.tree_util.tree_map(lambda _: spec, sub), tree, params,
+            is_leaf=_is_spec,
+        )  # fmt: skip
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`{name}` must have the parameters' structure (or a prefix of it): "
+            f"expected {jax.tree_util.tree_structure(params)}, got {shown(tree)}"
+        ) from None
+    specs = jax.tree_util.tree_leaves(full, is_leaf=_is_spec)
+    for spec, x in zip(specs, leaves, strict=True):
+        if spec is not None:
+            check_spec(spec, np.shape(x), name)
+    return specs
