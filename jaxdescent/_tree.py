@@ -189,3 +189,23 @@ def wider_dtype(a: Any, b: Any) -> Any:
     """The dtype that standard promotion gives ``a`` and ``b`` (whatever promotion is set)."""
     with jax.numpy_dtype_promotion("standard"):
         return jnp.promote_types(a, b)
+
+
+def vdot(a: PyTree, b: PyTree) -> jax.Array:
+    """``sum <a, b>`` over all leaves (``optax.tree.vdot``), the total in :func:`summing_dtype`."""
+    leaves = jax.tree_util.tree_leaves(a)
+    wide = summing_dtype(leaves)
+    pairs = zip(leaves, jax.tree_util.tree_leaves(b), strict=True)
+    return sum((jnp.tensordot(x, y, x.ndim).astype(wide) for x, y in pairs), jnp.zeros([], wide))
+
+
+def l1_norm(tree: PyTree) -> jax.Array:
+    """``sum |x|`` over every entry of every leaf, the total in :func:`summing_dtype`."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    wide = summing_dtype(leaves)
+    return sum((jnp.sum(jnp.abs(x)).astype(wide) for x in leaves), jnp.zeros([], wide))
+
+
+def lowest_dtype(tree: PyTree) -> Any:
+    """The narrowest floating dtype among the leaves (``optax.tree.dtype(tree, "lowest")``)."""
+    return min((x.dtype for x in jax.tree_util.tree_leaves(tree)), key=lambda d: d.itemsize)

@@ -153,10 +153,22 @@ def quadratic(x: jax.Array) -> jax.Array:
     return 0.5 * x @ jnp.asarray(_QUADRATIC, x.dtype) @ x
 
 
+_X, _Y = (np.random.default_rng(2).normal(size=shape) for shape in ((30, 6), (30, 4)))
+
+
+def least_squares(w: jax.Array) -> jax.Array:
+    """``0.5 mean((X W - Y)^2)`` over a matrix ``W`` (6, 4): a problem with a 2-D leaf (Muon's)."""
+    residual = jnp.asarray(_X, w.dtype) @ w - jnp.asarray(_Y, w.dtype)
+    return 0.5 * jnp.mean(residual**2)
+
+
 def problem(name: str) -> tuple[Callable[[jax.Array], jax.Array], jax.Array]:
-    """The objective and float64 start of ``"rosenbrock"`` (2-D) or ``"quadratic"`` (50-D)."""
+    """The objective and float64 start of ``"rosenbrock"`` (2-D), ``"quadratic"`` (50-D)
+    or ``"least_squares"`` (a 6 x 4 matrix; not among ``PROBLEMS``)."""
     if name == "rosenbrock":
         return rosenbrock, jnp.array([-1.2, 1.0], jnp.float64)
+    if name == "least_squares":
+        return least_squares, jnp.linspace(-1.0, 1.0, 24, dtype=jnp.float64).reshape(6, 4)
     return quadratic, jnp.ones(50, jnp.float64)
 
 

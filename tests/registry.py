@@ -59,11 +59,12 @@ DECAY = (0.0, 0.999)  # valid averaging coefficients
 
 def all_cases() -> list[Case]:
     """Every registered optimizer case, in a stable order."""
-    from tests import cases_adaptive, cases_contrib1, cases_more, cases_sgd_adam
+    from tests import cases_adaptive, cases_contrib1, cases_contrib2, cases_more, cases_sgd_adam
 
     return [
         *cases_sgd_adam.CASES,
         *cases_adaptive.CASES,
         *cases_more.CASES,
         *cases_contrib1.CASES,
+        *cases_contrib2.CASES,
     ]

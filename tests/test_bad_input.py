@@ -420,6 +420,9 @@ HYPERPARAMETERS = {
         bad=st.sampled_from([1.5, -1, 2**32, "abc", jnp.ones(2), jax.random.split(KEY0, 3)]),
     ),
 }  # fmt: skip
+SCALAR_RATE = Kind(  # a multiplier of one step size: no arrays of several entries
+    NONNEGATIVE.good | st.just(SCHEDULE), RATE.bad | st.just(jnp.full(2, 0.1))
+)
 OVERRIDES = {
     ("rprop", "learning_rate"): NONNEGATIVE,
     ("adadelta", "learning_rate"): Kind(
@@ -434,6 +437,31 @@ OVERRIDES = {
     ("schedule_free_adamw", "b1"): interval(0.0, 1.0, low_open=True),
     ("schedule_free_sgd", "weight_decay"): Kind(
         RATE.good | st.just(None), RATE.bad.filter(lambda v: v is not None)
+    ),
+    **{(name, "learning_rate"): SCALAR_RATE for name in ("prodigy", "dadapt_adamw")},
+    **{(name, "estim_lr0"): POSITIVE for name in ("prodigy", "dadapt_adamw")},
+    ("prodigy", "estim_lr_coef"): POSITIVE,
+    ("prodigy", "beta3"): Kind(
+        DECAY.good | st.just(None), DECAY.bad.filter(lambda v: v is not None)
+    ),
+    ("prodigy", "safeguard_warmup"): FLAG,
+    **{("muon", name): DECAY for name in ("beta", "adam_b1", "adam_b2")},
+    ("muon", "adam_eps_root"): NONNEGATIVE,
+    ("muon", "adam_weight_decay"): RATE,
+    ("muon", "adam_learning_rate"): Kind(
+        RATE.good | st.just(None), RATE.bad.filter(lambda v: v is not None)
+    ),
+    ("muon", "consistent_rms"): Kind(
+        NONNEGATIVE.good | st.just(None), NONNEGATIVE.bad.filter(lambda v: v is not None)
+    ),
+    ("muon", "ns_steps"): count(below=1000),
+    ("muon", "adaptive"): FLAG,
+    ("muon", "preconditioning"): choice("frobenius", "spectral", "aol", "schatten"),
+    ("muon", "ns_coeffs"): Kind(
+        good=st.sampled_from(["dion", (1.0, 0.0, 0.0), [[2.0, -1.5, 0.5]], np.ones(3)]),
+        bad=st.sampled_from(
+            ["muon", (1.0, 2.0), [[1.0, 2.0, 3.0], [1.0]], None, (1.0, math.nan, 0.0)]
+        ),
     ),
 }
 

@@ -14,14 +14,17 @@ from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
 from jaxdescent.optimizers._ademamix import ademamix
 from jaxdescent.optimizers._adopt import adopt
+from jaxdescent.optimizers._dadapt_adamw import dadapt_adamw
 from jaxdescent.optimizers._layerwise import lamb, novograd
 from jaxdescent.optimizers._lion import lion
+from jaxdescent.optimizers._muon import muon
 from jaxdescent.optimizers._optimistic import (
     optimistic_adam,
     optimistic_adam_v2,
     optimistic_gradient_descent,
 )
 from jaxdescent.optimizers._polyak import polyak_sgd
+from jaxdescent.optimizers._prodigy import prodigy
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
 from jaxdescent.optimizers._schedule_free import schedule_free_adamw, schedule_free_sgd
@@ -40,10 +43,12 @@ __all__ = [
     "ademamix",
     "adopt",
     "amsgrad",
+    "dadapt_adamw",
     "fromage",
     "lamb",
     "lars",
     "lion",
+    "muon",
     "nadam",
     "nadamw",
     "noisy_sgd",
@@ -52,6 +57,7 @@ __all__ = [
     "optimistic_adam_v2",
     "optimistic_gradient_descent",
     "polyak_sgd",
+    "prodigy",
     "radam",
     "rmsprop",
     "rprop",
