@@ -156,6 +156,8 @@ CHANGED: dict[str, Any] = {
     "state_dtype": jnp.float32,  # the parameters are float64
     "clip_value_fn": lambda count: 0 * count + 0.5,
     "adopt:eps": 10.0,  # max(sqrt(v), eps): only an eps above sqrt(v) shows
+    "betas": (0.5, 0.9),
+    "beta3": 0.5,
 }
 # Settings shared by both runs, without which the keyword has no effect.
 NEEDS: dict[str, dict[str, Any]] = {
@@ -165,7 +167,10 @@ NEEDS: dict[str, dict[str, Any]] = {
     "weight_decay_mask": {"weight_decay": 0.5},
     "variant": {"f_min": 100.0},
     "eps_in_sqrt": {"eps": 0.1},
+    "safeguard_warmup": {"learning_rate": optax.linear_schedule(0.1, 1.0, 10)},
 }
+# Optimizers whose every keyword has its own test of effect.
+OWN_OPTION_TESTS = {"muon": "tests/test_muon.py"}
 
 
 def _changed(optimizer: str, name: str, default: Any) -> Any:
@@ -182,6 +187,8 @@ def _changed(optimizer: str, name: str, default: Any) -> Any:
 def _keywords() -> list:
     out = []
     for case in all_cases():
+        if case.name in OWN_OPTION_TESTS:
+            continue
         required = dict(case.kwargs[0])
         for name, p in inspect.signature(case.ours).parameters.items():
             if name in required and p.default is inspect.Parameter.empty:

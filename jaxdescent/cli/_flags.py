@@ -2,8 +2,9 @@
 
 ``jaxdescent.sgd(learning_rate, momentum=None, nesterov=False, ...)`` gives
 ``--momentum`` (a number; a grid in ``sweep``) and ``--nesterov`` (true or false);
-``learning_rate`` is the shared ``--learning-rate``. Masks, dtypes and PRNG keys
-are pytrees or objects a command line cannot spell, so they keep their defaults.
+``learning_rate`` is the shared ``--learning-rate``. Masks, dtypes, PRNG keys,
+functions and tuples of numbers are objects a command line cannot spell, so they
+keep their defaults.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def flags(name: str) -> list[Flag]:
             continue
         if any(part in parameter.name for part in NOT_ON_THE_COMMAND_LINE):
             continue
+        if callable(parameter.default) or isinstance(parameter.default, tuple | list):
+            continue  # a function or several numbers (muon's ns_coeffs): Python only
         found.append(Flag(parameter.name, _kind(parameter), parameter.default))
     return found
 
