@@ -13,6 +13,8 @@ from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
 from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
 from jaxdescent.optimizers._layerwise import lamb, novograd
+from jaxdescent.optimizers._lbfgs import lbfgs
+from jaxdescent.optimizers._linesearch import scale_by_zoom_linesearch
 from jaxdescent.optimizers._lion import lion
 from jaxdescent.optimizers._optimistic import (
     optimistic_adam,
@@ -38,6 +40,7 @@ __all__ = [
     "fromage",
     "lamb",
     "lars",
+    "lbfgs",
     "lion",
     "nadam",
     "nadamw",
@@ -50,6 +53,7 @@ __all__ = [
     "radam",
     "rmsprop",
     "rprop",
+    "scale_by_zoom_linesearch",
     "sgd",
     "sign_sgd",
     "signum",
