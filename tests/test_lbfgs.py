@@ -190,7 +190,7 @@ def test_reaches_the_minimum_scipy_lbfgsb_reaches(name: str) -> None:
         options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 1000},
     )
     assert theirs.success, theirs.message
-    np.testing.assert_allclose(ours.final_params, theirs.x, atol=1e-5)
+    np.testing.assert_allclose(ours.final_params, theirs.x, atol=1e-8)
     np.testing.assert_allclose(float(ours.final_loss), f.minimum_value, atol=1e-9)
     nearest = f.minima[np.argmin(np.linalg.norm(f.minima - theirs.x, axis=1))]
     np.testing.assert_allclose(theirs.x, nearest, atol=1e-5)
