@@ -56,13 +56,24 @@ def least_squares_stream(dtype: Any, steps: int = STREAM_STEPS) -> tuple[Any, An
     return cast({"w": w, "b": b}), cast(grads), cast(values)
 
 
-def scan_updates(opt: optax.GradientTransformation, stream: tuple, needs_value: bool) -> Any:
-    """Every update ``opt`` makes on ``stream`` (traceable: call it inside ``jit``)."""
+def least_squares_loss(params: Any) -> jax.Array:
+    """The loss of :func:`least_squares_stream` at ``params``, in their dtype (for line
+    searches, which evaluate it along the update)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
+    w, b = params["w"], params["b"]
+    residual = jnp.asarray(x, w.dtype) @ w + b[None, :] - jnp.asarray(y, w.dtype)
+    return 0.5 * jnp.mean(residual**2)
+
+
+def scan_updates(opt: optax.GradientTransformation, stream: tuple, case: Case) -> Any:
+    """Every update ``opt`` makes on ``stream`` (traceable: call it inside ``jit``); ``case``
+    says which keyword arguments ``update`` needs."""
     params, grads, values = stream
 
     def step(state, inputs):
         p, g, value = inputs
-        extra = {"value": value} if needs_value else {}
+        extra = case.update_kwargs(value, g, least_squares_loss)
         updates, state = opt.update(g, state, p, **extra)
         return state, updates
 
@@ -111,9 +122,9 @@ def stream_pairs(
     def run(streams):
         pairs = []
         for stream in streams:
-            a = scan_updates(ours, stream, case.needs_value)
+            a = scan_updates(ours, stream, case)
             with jax.numpy_dtype_promotion("standard"):
-                b = scan_updates(reference, stream, case.needs_value)
+                b = scan_updates(reference, stream, case)
             pairs.append((a, b))
         return pairs
 
@@ -172,14 +183,14 @@ def problem(name: str) -> tuple[Callable[[jax.Array], jax.Array], jax.Array]:
     return quadratic, jnp.ones(50, jnp.float64)
 
 
-def reference_trajectories(opt, names: tuple[str, ...], steps: int, needs_value: bool) -> list:
+def reference_trajectories(opt, names: tuple[str, ...], steps: int, case: Case) -> list:
     """Per problem, ``x0`` and the ``steps`` iterates of ``opt``, in one ``jit(lax.scan)`` each."""
 
     def descend(fn, x0):
         def step(carry, _):
             x, state = carry
             value, g = jax.value_and_grad(fn)(x)
-            extra = {"value": value} if needs_value else {}
+            extra = case.update_kwargs(value, g, fn)
             updates, state = opt.update(g, state, x, **extra)
             x = optax.apply_updates(x, updates)
             return (x, state), x
@@ -206,9 +217,7 @@ def trajectory_deviations(
     either descent stopped being finite: the registry's keyword sets are chosen
     to descend, so a divergence is itself a failure.
     """
-    references = reference_trajectories(
-        case.reference(**kwargs), names, TRAJECTORY_STEPS, case.needs_value
-    )
+    references = reference_trajectories(case.reference(**kwargs), names, TRAJECTORY_STEPS, case)
     deviations = {}
     for name, reference in zip(names, references, strict=True):
         fn, x0 = problem(name)

@@ -28,6 +28,8 @@ class Case:
       reference_note: empty when ``reference`` is optax's own; otherwise why
         optax is not the reference and what is used instead.
       needs_value: ``update`` needs the loss as ``value=`` (Polyak step sizes).
+      needs_value_fn: ``update`` needs ``value=``, ``grad=`` and the objective as
+        ``value_fn=`` (line searches).
     """
 
     name: str
@@ -37,6 +39,13 @@ class Case:
     ranges: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
     reference_note: str = ""
     needs_value: bool = False
+    needs_value_fn: bool = False
+
+    def update_kwargs(self, value: Any, grad: Any, value_fn: Callable[..., Any]) -> dict:
+        """The keyword arguments ``update`` needs beyond ``(grads, state, params)``."""
+        if self.needs_value_fn:
+            return {"value": value, "grad": grad, "value_fn": value_fn}
+        return {"value": value} if self.needs_value else {}
 
 
 def matrices_only(params: Any) -> Any:
@@ -59,12 +68,20 @@ DECAY = (0.0, 0.999)  # valid averaging coefficients
 
 def all_cases() -> list[Case]:
     """Every registered optimizer case, in a stable order."""
-    from tests import cases_adaptive, cases_contrib1, cases_contrib2, cases_more, cases_sgd_adam
+    from tests import (
+        cases_adaptive,
+        cases_contrib1,
+        cases_contrib2,
+        cases_lbfgs,
+        cases_more,
+        cases_sgd_adam,
+    )
 
     return [
         *cases_sgd_adam.CASES,
         *cases_adaptive.CASES,
         *cases_more.CASES,
+        *cases_lbfgs.CASES,
         *cases_contrib1.CASES,
         *cases_contrib2.CASES,
     ]

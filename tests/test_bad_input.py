@@ -415,6 +415,14 @@ HYPERPARAMETERS = {
     "use_clipping": FLAG, "state_dtype": DTYPE, "weight_lr_power": NONNEGATIVE,
     "warmup_steps": count(0, none=True),
     "clip_value_fn": Kind(st.just(SCHEDULE), NOT_NUMBERS.filter(lambda v: not callable(v))),
+    "memory_size": count(1, 2**20), "scale_init_precond": FLAG,
+    "max_linesearch_steps": count(1), "tol": interval(0.0, arrays=False),
+    "increase_factor": interval(1.0, arrays=False), "slope_rtol": interval(0.0, 1.0, arrays=False),
+    "curv_rtol": interval(0.0, high_open=False, arrays=False),
+    "approx_dec_rtol": Kind(interval(0.0, arrays=False).good | st.just(None),
+                            interval(0.0).bad.filter(lambda v: v is not None)),
+    "stepsize_precision": interval(0.0, arrays=False),
+    "initial_guess_strategy": choice("one", "keep"), "verbose": FLAG,
     "key": Kind(
         good=st.sampled_from([None, 0, np.int64(5), jax.random.key(1)]),
         bad=st.sampled_from([1.5, -1, 2**32, "abc", jnp.ones(2), jax.random.split(KEY0, 3)]),
@@ -463,7 +471,15 @@ OVERRIDES = {
             ["muon", (1.0, 2.0), [[1.0, 2.0, 3.0], [1.0]], None, (1.0, math.nan, 0.0)]
         ),
     ),
+    ("lbfgs", "learning_rate"): Kind(
+        RATE.good | st.just(None), RATE.bad.filter(lambda v: v is not None)
+    ),
+    ("scale_by_zoom_linesearch", "max_learning_rate"): Kind(
+        interval(0.0, arrays=False).good | st.just(None),
+        NONNEGATIVE.bad.filter(lambda v: v is not None),
+    ),
 }
+REQUIRED = {"scale_by_zoom_linesearch": (("max_linesearch_steps", 10),)}  # no learning_rate
 
 
 def optimizer_args() -> list[Arg]:
@@ -474,6 +490,7 @@ def optimizer_args() -> list[Arg]:
         factory = getattr(jd, name)
         parameters = inspect.signature(factory).parameters
         base = (("learning_rate", 0.1),) if "learning_rate" in parameters else ()
+        base += REQUIRED.get(name, ())
         call = lambda factory=factory, **kw: call_optimizer(factory, **kw)  # noqa: E731
         for p in parameters:
             kind = OVERRIDES.get((name, p), HYPERPARAMETERS.get(p))

@@ -34,10 +34,10 @@ def _program(name: str) -> Callable:
 
     @jax.jit
     def run(values):
-        ours = equivalence.scan_updates(case.ours(**fixed, **values), stream, case.needs_value)
+        ours = equivalence.scan_updates(case.ours(**fixed, **values), stream, case)
         with jax.numpy_dtype_promotion("standard"):
             reference = case.reference(**fixed, **values)
-            theirs = equivalence.scan_updates(reference, stream, case.needs_value)
+            theirs = equivalence.scan_updates(reference, stream, case)
         return ours, theirs
 
     return run

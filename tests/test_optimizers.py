@@ -59,10 +59,15 @@ def _params(dtype: Any) -> dict[str, jax.Array]:
     return {"w": jnp.ones((4, 3), dtype), "b": jnp.full((3,), 0.5, dtype)}
 
 
+def _bowl(params: dict[str, jax.Array]) -> jax.Array:
+    """A value_fn for line searches, whose gradient at ``_params`` is ``_update``'s."""
+    return sum(jnp.sum(0.15 * p**2 - 0.2 * p) for p in jax.tree_util.tree_leaves(params))
+
+
 def _update(case: Case, opt: Any, state: Any, dtype: Any) -> Any:
     params = _params(dtype)
     grads = jax.tree_util.tree_map(lambda p: 0.3 * p - 0.2, params)
-    extra = {"value": jnp.asarray(1.5, dtype)} if case.needs_value else {}
+    extra = case.update_kwargs(jnp.asarray(1.5, dtype), grads, _bowl)
     return opt.update(grads, state, params, **extra)
 
 

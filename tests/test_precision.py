@@ -48,6 +48,11 @@ def test_low_precision_descends_as_the_reference_does(case: Case, dtype) -> None
     # Where the reference is NaN, ours may be too (NaN only where the reference is).
 
 
+def _bowl(w: dict) -> jax.Array:
+    """A value_fn for line searches, whose gradient is the ``grads`` below."""
+    return sum(jnp.sum(0.5 * (x - 0.25) ** 2) for x in jax.tree_util.tree_leaves(w))
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_updates_and_state_keep_each_leafs_dtype(case: Case) -> None:
     params = {
@@ -57,7 +62,7 @@ def test_updates_and_state_keep_each_leafs_dtype(case: Case) -> None:
     }
     opt = case.ours(**case.kwargs[0])
     grads = jax.tree_util.tree_map(lambda p: p - 0.25, params)
-    extra = {"value": jnp.asarray(1.5, jnp.float32)} if case.needs_value else {}
+    extra = case.update_kwargs(jnp.asarray(1.5, jnp.float32), grads, _bowl)
     for run in (
         lambda o: o.update(grads, o.init(params), params, **extra),
         jax.jit(lambda o: o.update(grads, o.init(params), params, **extra)),

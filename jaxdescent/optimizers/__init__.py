@@ -16,6 +16,8 @@ from jaxdescent.optimizers._ademamix import ademamix
 from jaxdescent.optimizers._adopt import adopt
 from jaxdescent.optimizers._dadapt_adamw import dadapt_adamw
 from jaxdescent.optimizers._layerwise import lamb, novograd
+from jaxdescent.optimizers._lbfgs import lbfgs
+from jaxdescent.optimizers._linesearch import scale_by_zoom_linesearch
 from jaxdescent.optimizers._lion import lion
 from jaxdescent.optimizers._muon import muon
 from jaxdescent.optimizers._optimistic import (
@@ -47,6 +49,7 @@ __all__ = [
     "fromage",
     "lamb",
     "lars",
+    "lbfgs",
     "lion",
     "muon",
     "nadam",
@@ -61,6 +64,7 @@ __all__ = [
     "radam",
     "rmsprop",
     "rprop",
+    "scale_by_zoom_linesearch",
     "schedule_free_adamw",
     "schedule_free_sgd",
     "sgd",
