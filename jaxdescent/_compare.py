@@ -34,7 +34,22 @@ BY_DESIGN = {
     "Loizou et al. 2021",
     "rprop": "optax returns the previous step's update; jaxdescent follows Igel and "
     "Hüsken 2000 (iRprop-)",
+    "schedule_free_sgd": "optax warms the z step up one step later than the averaging "
+    "weights; jaxdescent follows Defazio et al. 2024 (one step size for both)",
+    "schedule_free_adamw": "optax leaves sqrt(1 - b2^t) out of the averaging weights; "
+    "jaxdescent follows Defazio et al. 2024, Algorithm 1",
+    "muon": "with nesterov, optax orthogonalises NAdam's look-ahead; jaxdescent follows "
+    "Jordan et al. 2024 (b m + (1 - b) g)",
+    "prodigy": "optax multiplies the step size by Adam's bias correction; jaxdescent "
+    "follows Mishchenko and Defazio 2023",
+    "dadapt_adamw": "optax multiplies the step size by Adam's bias correction; jaxdescent "
+    "follows Defazio and Mishchenko 2023",
 }
+
+
+def optax_factory(name: str) -> Any:
+    """optax's factory named ``name`` (in ``optax`` or ``optax.contrib``), or ``None``."""
+    return getattr(optax, name, None) or getattr(optax.contrib, name, None)
 
 
 class Comparison(NamedTuple):
@@ -125,12 +140,12 @@ def compare_with_optax(
       >>> c.max_deviation < 1e-5, c.verdict
       (True, 'rounding')
     """
-    if name not in optimizers.__all__ or not hasattr(optax, name):
+    if name not in optimizers.__all__ or optax_factory(name) is None:
         raise ValueError(f"`name` must be an optimizer both libraries define, got {name!r}")
     kwargs = kwargs or default_kwargs(name)
     ours = minimize(fn, x0, getattr(optimizers, name)(**kwargs), steps=steps)
     with quiet_optax():
-        reference = getattr(optax, name)(**(kwargs if optax_kwargs is None else optax_kwargs))
+        reference = optax_factory(name)(**(kwargs if optax_kwargs is None else optax_kwargs))
         theirs = minimize(fn, x0, reference, steps=steps)
     absolute, scale = path_deviation(ours.params, theirs.params)
     deviation = absolute / scale if scale > 0 else (0.0 if absolute == 0 else np.inf)

@@ -391,7 +391,7 @@ def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
         assert flag in polyak
 
 
-@pytest.mark.parametrize("name", jd.optimizers.__all__)
+@pytest.mark.parametrize("name", _flags.runnable())
 def test_every_optimizer_has_its_flags(name: str) -> None:
     """Each keyword of the factory's signature that a command line can spell is a flag, and
     the factory builds from the values parsed (every default given back as text)."""

@@ -157,6 +157,7 @@ CHANGED: dict[str, Any] = {
     "clip_value_fn": lambda count: 0 * count + 0.5,
     "adopt:eps": 10.0,  # max(sqrt(v), eps): only an eps above sqrt(v) shows
     "betas": (0.5, 0.9),
+    "linesearch": None,  # lbfgs's zoom line search off: steps of the learning rate
     "beta3": 0.5,
 }
 # Settings shared by both runs, without which the keyword has no effect.
@@ -179,6 +180,8 @@ def _changed(optimizer: str, name: str, default: Any) -> Any:
             return CHANGED[key]
     if isinstance(default, bool):
         return not default
+    if isinstance(default, int):
+        return max(1, default // 3)
     if isinstance(default, float):
         return default / 2 if 0 < default < 1 and name != "eps" else (default or 0.25) * 3
     raise AssertionError(f"no changed value for keyword {name!r} (default {default!r}): add one")
@@ -199,14 +202,28 @@ def _keywords() -> list:
     return out
 
 
-def _updates(opt, steps: int = 20) -> np.ndarray:
-    """Twenty updates along a seeded gradient stream, then the final state's float leaves."""
+def _bowl(params) -> jax.Array:
+    """An objective for the optimizers that evaluate it (line searches)."""
+    return sum(jnp.sum(jnp.cosh(x - 0.5)) for x in jax.tree_util.tree_leaves(params))
+
+
+def _updates(case, opt, steps: int = 20) -> np.ndarray:
+    """Twenty updates along a seeded gradient stream (the gradients of :func:`_bowl` where
+    the objective is evaluated), then the final state's float leaves."""
     rng = np.random.default_rng(0)
     params = {"b": jnp.asarray(rng.normal(size=4)), "w": jnp.asarray(rng.normal(size=(3, 4)))}
     state, out = opt.init(params), []
+
+    @jax.jit  # one compilation, not an eager line search per step
+    def update(grads, state, params, value):
+        if case.needs_value_fn:
+            value, grads = jax.value_and_grad(_bowl)(params)
+        extra = case.update_kwargs(value, grads, _bowl) or {"value": value}
+        return opt.update(grads, state, params, **extra)
+
     for t in range(steps):
         grads = jax.tree_util.tree_map(lambda x: jnp.asarray(rng.normal(size=x.shape)), params)
-        u, state = opt.update(grads, state, params, value=jnp.asarray(1.0 + t, F64))
+        u, state = update(grads, state, params, jnp.asarray(1.0 + t, F64))
         params = optax.apply_updates(params, u)
         out.append(np.concatenate([np.ravel(np.asarray(x, np.float64)) for x in (u["b"], u["w"])]))
     moments = [x for x in jax.tree_util.tree_leaves(state) if jnp.issubdtype(x.dtype, jnp.floating)]
@@ -225,7 +242,7 @@ def test_every_keyword_changes_the_updates(case, name: str, default: Any) -> Non
         for k, v in shared.items()
         if k in inspect.signature(case.ours).parameters and k != synonyms.get(name)
     }
-    base = _updates(case.ours(**shared))
-    changed = _updates(case.ours(**{**shared, name: _changed(case.name, name, default)}))
+    base = _updates(case, case.ours(**shared))
+    changed = _updates(case, case.ours(**{**shared, name: _changed(case.name, name, default)}))
     assert np.all(np.isfinite(changed)), f"{case.name}({name}=...) gave non-finite updates"
     assert not np.array_equal(base, changed), f"{case.name} ignores `{name}`"

@@ -33,7 +33,7 @@ def optimizer_factory(name: str) -> Callable[..., Any]:
     if not _flags.known(name):
         raise UsageError(
             f"argument --optimizer: unknown optimizer {name!r}; choose from "
-            f"{', '.join(sorted(jd.optimizers.__all__))}"
+            f"{', '.join(_flags.runnable())}"
         )
     return _flags.factory(name)
 
@@ -182,7 +182,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from jaxdescent.cli._compare import compare
 
-    names = sorted(jd.optimizers.__all__) if args.optimizer == "all" else [args.optimizer]
+    names = _flags.runnable() if args.optimizer == "all" else [args.optimizer]
     for name in names:
         optimizer_factory(name)
     given = _flags.given(args)

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxdescent._compare import Comparison, compare_with_optax
+from jaxdescent._compare import Comparison, compare_with_optax, optax_factory
 from jaxdescent.cli._output import figure_of, point_text, write_json
 
 HEADER = [
@@ -78,7 +78,7 @@ def compare(
     )
     rows, overlays, skipped = [], {}, []
     for name, hyperparameters in kwargs.items():
-        if not hasattr(optax, name):
+        if optax_factory(name) is None:
             skipped.append(name)
             continue
         judged = judge(name, fn, x0, steps, hyperparameters)

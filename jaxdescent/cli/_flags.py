@@ -32,8 +32,14 @@ class Flag(NamedTuple):
         return "--" + self.name.replace("_", "-")
 
 
+def runnable() -> list[str]:
+    """The optimizers a command runs: every one but the transformations to chain after a
+    direction (``scale_by_zoom_linesearch``)."""
+    return sorted(name for name in optimizers.__all__ if not name.startswith("scale_by_"))
+
+
 def known(name: str) -> bool:
-    return name in optimizers.__all__
+    return name in runnable()
 
 
 def factory(name: str) -> Callable[..., Any]:
