@@ -74,7 +74,6 @@ from jaxdescent import plot as jdplot
 surface = landscapes.himmelblau()
 x0 = jnp.array([1.0, -1.0], jnp.float32)
 STEPS = 100  # compiling dominates: the same in --small
-DEPARTS = {"adadelta", "adan", "rprop"}  # see each docstring (lars: only with weight decay)
 
 
 def gap(ours: jd.Trajectory, theirs: jd.Trajectory) -> float:
@@ -83,7 +82,8 @@ def gap(ours: jd.Trajectory, theirs: jd.Trajectory) -> float:
 
 
 comparisons = {}
-for name in jd.optimizers.__all__:
+optimizer_names = [n for n in jd.optimizers.__all__ if not n.startswith("scale_by_")]
+for name in optimizer_names:  # the line search alone is a transformation to chain
     extra = {"learning_rate": 0.01, "key": 0} if name == "noisy_sgd" else {}  # the same noise
     comparisons[name] = jd.compare_with_optax(name, surface, x0, steps=STEPS, **extra)
 
@@ -100,15 +100,19 @@ print(table)
 if OUT is not None:
     (OUT / "compare.md").write_text(table + "\n")
 
-differs = {name for name, c in comparisons.items() if gap(c.ours, c.optax) > 3e-4}
-assert differs == DEPARTS, differs
-for name, c in comparisons.items():
-    if name not in DEPARTS:
-        assert gap(c.ours, c.optax) < 1e-4, (name, gap(c.ours, c.optax))
-assert len(comparisons) == len(jd.optimizers.__all__) == 28
+verdicts = {name: c.verdict for name, c in comparisons.items()}
+by_design = sorted(name for name, v in verdicts.items() if v == "by design")
+print(f"{len(comparisons)} optimizers; by design: {', '.join(by_design)}")
+assert set(verdicts.values()) <= {"rounding", "by design"}, verdicts
+for name, c in comparisons.items():  # rounding: small on the scale of optax's path
+    scale = float(np.max(np.abs(np.asarray(c.optax.params, np.float64))))
+    if verdicts[name] == "rounding":
+        assert gap(c.ours, c.optax) < 1e-4 * scale, (name, gap(c.ours, c.optax), scale)
+assert len(comparisons) == len(optimizer_names)
 
 # %% [markdown]
-# Twenty-five of twenty-eight agree to rounding. The overlay shows a few of them on the
+# All but the few that follow their paper (`by design` above, each docstring says
+# where optax departs) agree to rounding. The overlay shows a few of them on the
 # contour map: where the libraries agree the two paths lie on top of each other.
 
 # %%
