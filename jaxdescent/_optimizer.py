@@ -139,7 +139,9 @@ def transformation(
 
     ``init`` and ``update`` must be module-level functions (they are compared by
     identity in the pytree structure). ``update`` takes ``**extra_args`` and ignores
-    those it does not use, as optax's protocol allows.
+    those it does not use, as optax's protocol allows. An ``update`` with the attribute
+    ``needs_params = True`` is refused without ``params`` before any other check (its
+    state need not be shaped like the parameters).
     """
     h = Hyperparameters(hyperparameters)
     checked = jax.tree_util.Partial(_checked_update, Static(update), h)
@@ -151,6 +153,10 @@ def _checked_update(
 ) -> Any:
     """``update``, after checking that ``grads`` is shaped like the parameters (at trace time
     under ``jit``): a clear error instead of one from deep inside a ``tree_map``."""
+    if params is None and getattr(update.value, "needs_params", False):
+        raise ValueError(
+            f"`params` must be passed to `update`: {update.value.__module__} needs the parameters"
+        )
     grads_def = jax.tree_util.tree_structure(grads)
     references = [params] if params is not None else _params_like_fields(state, grads_def)
     for reference in references:

@@ -2,7 +2,8 @@
 
 Each keyword set changes what the shared tests see: on the least-squares stream
 (``w`` of shape (4, 3), ``b`` of shape (3,)) a ``min_dim_size_to_factor`` <= 3
-factors ``w``; a negative ``decay_offset`` makes the first clipping step active, so
+factors ``w`` (``factored=False`` is checked on a 200 x 150 matrix in
+``tests/test_factored.py``); a negative ``decay_offset`` makes the first clipping step active, so
 ``clipping_threshold=None`` matters there. Adafactor is checked against optax;
 SM3 against optax's own ``scale_by_sm3`` with the paper's ``eps = 0`` (see its
 ``reference_note``).
@@ -48,8 +49,6 @@ CASES = [
             {"learning_rate": 1e-2, "min_dim_size_to_factor": 2, "decay_rate": 0.6, "eps": 1e-3},
             {
                 "learning_rate": 1e-2,
-                "min_dim_size_to_factor": 3,
-                "factored": False,
                 "clipping_threshold": None,
                 "decay_offset": -5,
                 "multiply_by_parameter_scale": False,

@@ -294,7 +294,6 @@ def _step(h, u, state, params):
 
 
 def _update(h, grads, state, params=None, **extra_args):
-    _tree.require_params(params, "adafactor")
     beta = _decay(h, state.count)
     u, v_row, v_col, v = _per_leaf(
         lambda *a: _scaled_leaf(h, beta, *a), grads, 4, state.v_row, state.v_col, state.v
@@ -302,3 +301,6 @@ def _update(h, grads, state, params=None, **extra_args):
     step, ema = _step(h, u, state, params)
     new_state = AdafactorState(optax.safe_increment(state.count), v_row, v_col, v, ema)
     return _tree.tree_map(jnp.negative, step), new_state
+
+
+_update.needs_params = True  # the factored statistics are not shaped like the parameters
