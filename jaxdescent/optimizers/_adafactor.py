@@ -72,14 +72,15 @@ def adafactor(
         m <- b1 m + (1 - b1) a_t U_hat                           (with momentum)
         W <- W - (m + lambda W)
 
-    Without momentum ``m = a_t U_hat``. ``rho_t`` is ``learning_rate`` (1 when
-    ``None``), ``eps2 = 1e-3`` (``max(eps2, RMS(W))`` is replaced by 1 when
-    ``multiply_by_parameter_scale=False``), ``RMS(x) = sqrt(mean |x|^2)`` over one leaf.
+    Without momentum ``m = a_t U_hat``. ``rho_t`` is ``learning_rate`` (by default the
+    paper's ``min(1e-2, 1 / sqrt(t))``), ``eps2 = 1e-3`` (``max(eps2, RMS(W))`` is
+    replaced by 1 when ``multiply_by_parameter_scale=False``), ``RMS(x) = sqrt(mean |x|^2)``
+    over one leaf.
     ``beta_t`` is computed in float32, as in optax, for every parameter dtype.
 
     Args:
       learning_rate: ``rho_t``; a number, an array, a schedule of the step count, or
-        ``None`` (``rho_t = 1``). The paper's experiments use ``min(1e-2, 1/sqrt(t))``.
+        ``None``: the paper's ``min(1e-2, 1 / sqrt(t))`` (optax: 1, see below).
       min_dim_size_to_factor: factor a leaf only if two of its axes are this long.
       decay_rate: ``c`` >= 0, the exponent of ``beta_t = 1 - t^(-c)``.
       decay_offset: the step count at which ``t = 1`` (fine-tuning restarts ``beta_t``);
@@ -118,14 +119,16 @@ def adafactor(
       Cost*, ICML 2018, arXiv:1804.04235 (Algorithms 4 and 5; the paper normalises
       ``R C / sum_i R`` with sums, equal to the means used here).
 
-    Matches ``optax.adafactor`` step by step, except where optax's result is
-    ill-typed: for complex parameters ``R``, ``C``, ``V`` are stored real (optax
+    **Deviation from optax 0.2.8**: with ``learning_rate=None`` optax takes
+    ``rho_t = 1``, steps 100 times the paper's proposed ``rho_t`` (Section 9) at
+    first, which its own tests call numerically unstable; we take the paper's.
+    Otherwise this matches ``optax.adafactor`` step by step, except where optax's
+    result is ill-typed: for complex parameters ``R``, ``C``, ``V`` are stored real (optax
     stores them as complex numbers) and ``m`` complex (optax drops its imaginary
     part), and the update always has the parameter's dtype (optax returns float32
     updates for bfloat16 parameters with a float32 ``m``). Weight decay is added
     after the step size, so ``lambda`` is not multiplied by ``rho_t``, as in optax.
-    PyTorch (``torch.optim.Adafactor``, 2.5) has no update clipping or momentum and
-    differs in defaults.
+    PyTorch's ``torch.optim.Adafactor`` (2.5) has no momentum and ``lr=1e-2``.
     """
     _check_adafactor(locals())
     return transformation(
@@ -169,6 +172,11 @@ def factored_dims(shape: tuple[int, ...], factored: bool, min_size: int) -> tupl
     return int(order[-2]), int(order[-1])
 
 
+def paper_relative_step(count: jax.Array) -> jax.Array:
+    """The paper's ``rho_t = min(1e-2, 1 / sqrt(t))`` at step ``t = count + 1``."""
+    return jnp.minimum(1e-2, 1 / jnp.sqrt(jnp.asarray(count + 1, jnp.result_type(float))))
+
+
 def _real_dtype(dtype: Any) -> Any:
     """The dtype of ``|x|^2`` for ``x`` of ``dtype`` (float32 for complex64)."""
     return jnp.finfo(dtype).dtype
@@ -204,19 +212,11 @@ def _momentum_dtype(h, p: jax.Array) -> Any:
 
 
 def _init(h, params):
-    v_row, v_col, v = _per_leaf(lambda p: _init_leaf(h, p), params, 3)
+    v_row, v_col, v = _tree.map_unzipped(lambda p: _init_leaf(h, p), params, 3)
     ema = None
     if h.momentum is not None:
         ema = _tree.tree_map(lambda p: jnp.zeros(p.shape, _momentum_dtype(h, p)), params)
     return AdafactorState(jnp.zeros([], jnp.int32), v_row, v_col, v, ema)
-
-
-def _per_leaf(fn: Any, tree: Any, n: int, *rest: Any) -> tuple:
-    """``fn`` leafwise returning ``n``-tuples, transposed into ``n`` trees shaped like ``tree``."""
-    leaves, treedef = jax.tree_util.tree_flatten(tree)
-    others = [treedef.flatten_up_to(r) for r in rest]
-    out = [fn(*args) for args in zip(leaves, *others, strict=True)]
-    return tuple(treedef.unflatten([o[k] for o in out]) for k in range(n))
 
 
 def _decay(h, count: jax.Array) -> jax.Array:
@@ -275,13 +275,13 @@ def _step(h, u, state, params):
     """From ``U`` to the step ``m + lambda W``, and the new momentum."""
     if h.clipping_threshold is not None:
         u = _tree.tree_map(lambda u: _clipped(h, u), u)
-    if h.learning_rate is not None:
-        u = _tree.scale(u, _tree.learning_rate_at(h.learning_rate, state.count))
+    rho = paper_relative_step if h.learning_rate is None else h.learning_rate
+    u = _tree.scale(u, _tree.learning_rate_at(rho, state.count))
     if h.multiply_by_parameter_scale:
         u = _tree.tree_map(lambda u, p: u * _parameter_scale(p).astype(u.dtype), u, params)
     ema = state.ema
     if h.momentum is not None:
-        u, ema = _per_leaf(lambda u, m: _with_momentum(h, u, m), u, 2, state.ema)
+        u, ema = _tree.map_unzipped(lambda u, m: _with_momentum(h, u, m), u, 2, state.ema)
     mask = h.weight_decay_mask
     if h.weight_decay_rate is not None:
         lam = _tree.learning_rate_at(h.weight_decay_rate, state.count)
@@ -295,11 +295,11 @@ def _step(h, u, state, params):
 
 def _update(h, grads, state, params=None, **extra_args):
     beta = _decay(h, state.count)
-    u, v_row, v_col, v = _per_leaf(
+    u, v_row, v_col, v = _tree.map_unzipped(
         lambda *a: _scaled_leaf(h, beta, *a), grads, 4, state.v_row, state.v_col, state.v
     )
     step, ema = _step(h, u, state, params)
-    new_state = AdafactorState(optax.safe_increment(state.count), v_row, v_col, v, ema)
+    new_state = AdafactorState(jnp.asarray(optax.safe_increment(state.count)), v_row, v_col, v, ema)
     return _tree.tree_map(jnp.negative, step), new_state
 
 

@@ -118,4 +118,4 @@ def _update(h, grads, state, params=None, **extra_args):
     m = _tree.ema(scaled, state.nu, h.momentum)
     mu = _tree.tree_map(_new_accumulators, nu)
     alpha = _tree.learning_rate_at(h.learning_rate, state.count)
-    return _tree.scale(m, -alpha), SM3State(optax.safe_increment(state.count), mu, m)
+    return _tree.scale(m, -alpha), SM3State(jnp.asarray(optax.safe_increment(state.count)), mu, m)
