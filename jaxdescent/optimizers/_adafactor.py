@@ -182,12 +182,6 @@ def _real_dtype(dtype: Any) -> Any:
     return jnp.finfo(dtype).dtype
 
 
-def _wider(a: Any, b: Any) -> Any:
-    """The dtype JAX's standard promotion gives ``a`` with ``b`` (what optax computes in)."""
-    with jax.numpy_dtype_promotion("standard"):
-        return jnp.promote_types(a, b)
-
-
 def _placeholder(p: jax.Array) -> jax.Array:
     return jnp.zeros((1,), _real_dtype(p.dtype))
 
@@ -208,7 +202,7 @@ def _init_leaf(h, p: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
 
 def _momentum_dtype(h, p: jax.Array) -> Any:
     dtype = p.dtype if h.dtype_momentum is None else jnp.dtype(h.dtype_momentum)
-    return _wider(dtype, jnp.complex64) if jnp.iscomplexobj(p) else dtype
+    return _tree.wider_dtype(dtype, jnp.complex64) if jnp.iscomplexobj(p) else dtype
 
 
 def _init(h, params):
@@ -228,7 +222,7 @@ def _decay(h, count: jax.Array) -> jax.Array:
 def _scaled_leaf(h, beta, g, v_row, v_col, v):
     """``U`` and the new ``R``, ``C``, ``V`` of one leaf (placeholders where unused)."""
     real = _real_dtype(g.dtype)
-    wide = _wider(beta.dtype, real)  # where optax's float32 beta_t meets the leaf
+    wide = _tree.wider_dtype(beta.dtype, real)  # where optax's float32 beta_t meets the leaf
     b, one_minus_b = beta.astype(wide), (1 - beta).astype(wide)
     g2 = (jnp.conj(g) * g).real + h.eps
 
@@ -263,14 +257,6 @@ def _parameter_scale(p: jax.Array) -> jax.Array:
     return jnp.where(small, MIN_PARAMETER_SCALE, _rms(jnp.where(small, jnp.ones_like(p), p)))
 
 
-def _with_momentum(h, u: jax.Array, m: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``m <- b1 m + (1 - b1) u``, each product in its operand's dtype (as optax) and the sum in
-    the wider of the two; returns the step (``u``'s dtype) and ``m`` (its own)."""
-    wide = _wider(u.dtype, m.dtype)
-    new = ((1 - h.momentum) * u).astype(wide) + (h.momentum * m).astype(wide)
-    return new.astype(u.dtype), new.astype(m.dtype)
-
-
 def _step(h, u, state, params):
     """From ``U`` to the step ``m + lambda W``, and the new momentum."""
     if h.clipping_threshold is not None:
@@ -281,7 +267,8 @@ def _step(h, u, state, params):
         u = _tree.tree_map(lambda u, p: u * _parameter_scale(p).astype(u.dtype), u, params)
     ema = state.ema
     if h.momentum is not None:
-        u, ema = _tree.map_unzipped(lambda u, m: _with_momentum(h, u, m), u, 2, state.ema)
+        m = _tree.ema_widest(u, state.ema, h.momentum)  # optax's float32 m meets the leaf
+        u, ema = _tree.cast_like(m, u), _tree.cast_like(m, state.ema)
     mask = h.weight_decay_mask
     if h.weight_decay_rate is not None:
         lam = _tree.learning_rate_at(h.weight_decay_rate, state.count)
