@@ -24,6 +24,8 @@ from jaxdescent._minimize import Trajectory, minimize
 # Where optax 0.2.8 departs from the paper and jaxdescent follows the paper (each
 # optimizer's docstring says so; tests/references.py transcribes the papers).
 BY_DESIGN = {
+    "adafactor": "optax's default learning_rate=None takes a relative step of 1; "
+    "jaxdescent follows Shazeer and Stern 2018 (min(1e-2, 1/sqrt(t)))",
     "adadelta": "optax's default learning_rate=None climbs the gradient; "
     "jaxdescent follows Zeiler 2012 (a rate of 1)",
     "adan": "optax weighs gradient differences by 1 - b2 and decays weights without the "
@@ -44,6 +46,8 @@ BY_DESIGN = {
     "follows Mishchenko and Defazio 2023",
     "dadapt_adamw": "optax multiplies the step size by Adam's bias correction; jaxdescent "
     "follows Defazio and Mishchenko 2023",
+    "sm3": "optax divides by sqrt(nu + 1e-8); jaxdescent follows Anil et al. 2019 "
+    "(sqrt(nu), 0/0 = 0)",
 }
 
 

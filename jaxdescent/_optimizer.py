@@ -139,7 +139,9 @@ def transformation(
 
     ``init`` and ``update`` must be module-level functions (they are compared by
     identity in the pytree structure). ``update`` takes ``**extra_args`` and ignores
-    those it does not use, as optax's protocol allows.
+    those it does not use, as optax's protocol allows. An ``update`` with the attribute
+    ``needs_params = True`` is refused without ``params`` before any other check (its
+    state need not be shaped like the parameters).
     """
     h = Hyperparameters(hyperparameters)
     checked = jax.tree_util.Partial(_checked_update, Static(update), h)
@@ -151,8 +153,12 @@ def _checked_update(
 ) -> Any:
     """``update``, after checking that ``grads`` is shaped like the parameters (at trace time
     under ``jit``): a clear error instead of one from deep inside a ``tree_map``."""
-    references = [params] if params is not None else _params_like_fields(state)
+    if params is None and getattr(update.value, "needs_params", False):
+        raise ValueError(
+            f"`params` must be passed to `update`: {update.value.__module__} needs the parameters"
+        )
     grads_def = jax.tree_util.tree_structure(grads)
+    references = [params] if params is not None else _params_like_fields(state, grads_def)
     for reference in references:
         if jax.tree_util.tree_structure(reference) != grads_def:
             raise ValueError(
@@ -171,10 +177,26 @@ def _checked_update(
     return update.value(h, grads, state, params, **extra)
 
 
-def _params_like_fields(state: Any) -> list[Any]:
-    """The fields of an optimizer state that hold one entry per parameter leaf."""
+def _params_like_fields(state: Any, grads_def: Any) -> list[Any]:
+    """The fields of an optimizer state that hold one entry per parameter leaf.
+
+    A field finer than ``grads`` (several arrays per leaf: SM3's per-axis accumulators)
+    is left out, unless every field is (then ``grads`` is coarser than the parameters).
+    """
     fields = state if isinstance(state, tuple) else ()
-    return [f for f in fields if np.ndim(f) > 0 or (isinstance(f, dict | list | tuple) and f)]
+    fields = [f for f in fields if np.ndim(f) > 0 or (isinstance(f, dict | list | tuple) and f)]
+    return [f for f in fields if not _finer(f, grads_def)] or fields
+
+
+def _finer(tree: Any, treedef: Any) -> bool:
+    """``treedef`` is a strict prefix of ``tree``'s structure."""
+    if jax.tree_util.tree_structure(tree) == treedef:
+        return False
+    try:
+        treedef.flatten_up_to(tree)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def hyperparameters(optimizer: Any) -> dict[str, Any] | None:

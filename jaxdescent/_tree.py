@@ -209,3 +209,12 @@ def l1_norm(tree: PyTree) -> jax.Array:
 def lowest_dtype(tree: PyTree) -> Any:
     """The narrowest floating dtype among the leaves (``optax.tree.dtype(tree, "lowest")``)."""
     return min((x.dtype for x in jax.tree_util.tree_leaves(tree)), key=lambda d: d.itemsize)
+
+
+def map_unzipped(fn: Callable[..., tuple], tree: PyTree, n: int, *rest: PyTree) -> tuple:
+    """``fn`` leafwise over ``tree`` (and the matching subtrees of ``rest``), returning
+    ``n``-tuples, unzipped into ``n`` trees shaped like ``tree``."""
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    others = [treedef.flatten_up_to(r) for r in rest]
+    out = [fn(*args) for args in zip(leaves, *others, strict=True)]
+    return tuple(treedef.unflatten([o[k] for o in out]) for k in range(n))

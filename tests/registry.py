@@ -72,6 +72,7 @@ def all_cases() -> list[Case]:
         cases_adaptive,
         cases_contrib1,
         cases_contrib2,
+        cases_factored,
         cases_lbfgs,
         cases_more,
         cases_sgd_adam,
@@ -84,4 +85,5 @@ def all_cases() -> list[Case]:
         *cases_lbfgs.CASES,
         *cases_contrib1.CASES,
         *cases_contrib2.CASES,
+        *cases_factored.CASES,
     ]

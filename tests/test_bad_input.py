@@ -397,6 +397,11 @@ LR_FIND = [
     }.items()
 ] + [Arg("lr_find", "num", count(2), call_lr_find, (("method", "parallel"),))]  # fmt: skip
 
+
+def _not_none(value: Any) -> bool:
+    return value is not None
+
+
 HYPERPARAMETERS = {
     "learning_rate": RATE, "weight_decay": RATE, "scaling": RATE,
     "b1": DECAY, "b2": DECAY, "b3": DECAY, "decay": DECAY, "rho": DECAY,
@@ -409,6 +414,11 @@ HYPERPARAMETERS = {
     "f_min": interval(-math.inf, math.inf, low_open=True),
     "mu_dtype": DTYPE, "accumulator_dtype": DTYPE, "mask": MASK, "weight_decay_mask": MASK,
     "trust_ratio_mask": MASK,
+    "decay_rate": NONNEGATIVE, "decay_offset": interval(-math.inf, math.inf, low_open=True),
+    "min_dim_size_to_factor": count(0), "dtype_momentum": DTYPE,
+    "multiply_by_parameter_scale": FLAG, "factored": FLAG,
+    "clipping_threshold": Kind(POSITIVE.good | st.just(None), POSITIVE.bad.filter(_not_none)),
+    "weight_decay_rate": Kind(RATE.good | st.just(None), RATE.bad.filter(_not_none)),
     "nesterov": FLAG, "centered": FLAG, "eps_in_sqrt": FLAG, "bias_correction": FLAG,
     "bias_correction_mu": FLAG, "bias_correction_nu": FLAG,
     "variant": choice("sps", "sps+"), "seed": SEED,
@@ -478,6 +488,7 @@ OVERRIDES = {
         interval(0.0, arrays=False).good | st.just(None),
         NONNEGATIVE.bad.filter(lambda v: v is not None),
     ),
+    ("adafactor", "learning_rate"): Kind(RATE.good | st.just(None), RATE.bad.filter(_not_none)),
 }
 REQUIRED = {"scale_by_zoom_linesearch": (("max_linesearch_steps", 10),)}  # no learning_rate
 

@@ -159,13 +159,20 @@ CHANGED: dict[str, Any] = {
     "betas": (0.5, 0.9),
     "linesearch": None,  # lbfgs's zoom line search off: steps of the learning rate
     "beta3": 0.5,
+    "adafactor:eps": 1e-2,  # added to g^2: the default 1e-30 and 3e-30 round alike
+    "min_dim_size_to_factor": 3,  # factors w (3 x 4)
+    "decay_offset": -5,
+    "dtype_momentum": jnp.bfloat16,
+    "weight_decay_rate": 0.5,
 }
 # Settings shared by both runs, without which the keyword has no effect.
 NEEDS: dict[str, dict[str, Any]] = {
     "nesterov": {"momentum": 0.5},
     "accumulator_dtype": {"momentum": 0.5},
     "mask": {"weight_decay": 0.5},
-    "weight_decay_mask": {"weight_decay": 0.5},
+    "weight_decay_mask": {"weight_decay": 0.5, "weight_decay_rate": 0.5},
+    "factored": {"min_dim_size_to_factor": 3},
+    "dtype_momentum": {"momentum": 0.5},
     "variant": {"f_min": 100.0},
     "eps_in_sqrt": {"eps": 0.1},
     "safeguard_warmup": {"learning_rate": optax.linear_schedule(0.1, 1.0, 10)},

@@ -72,10 +72,11 @@ def test_updates_and_state_keep_each_leafs_dtype(case: Case) -> None:
             k: v.dtype for k, v in params.items()
         }
         for field in state if isinstance(state, tuple) else ():
-            if isinstance(field, dict):  # moments shaped like the parameters
-                for name, leaf in field.items():
-                    if leaf is not None and jnp.issubdtype(leaf.dtype, jnp.floating):
-                        assert leaf.dtype == params[name].dtype, (name, leaf.dtype)
+            if isinstance(field, dict):  # moments of the parameters (per axis for SM3)
+                for name, leaves in field.items():
+                    for leaf in jax.tree_util.tree_leaves(leaves):
+                        if jnp.issubdtype(leaf.dtype, jnp.floating):
+                            assert leaf.dtype == params[name].dtype, (name, leaf.dtype)
 
 
 def test_a_tree_mixing_dtypes_runs_in_minimize_and_sweep() -> None:

@@ -9,6 +9,7 @@ checked in ``update``, where the parameters are known). A wrong value raises a
 ``ValueError`` or ``TypeError`` naming the argument.
 """
 
+from jaxdescent.optimizers._adafactor import adafactor
 from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
 from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
 from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
@@ -31,11 +32,13 @@ from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
 from jaxdescent.optimizers._schedule_free import schedule_free_adamw, schedule_free_sgd
 from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
+from jaxdescent.optimizers._sm3 import sm3
 from jaxdescent.optimizers._trust_ratio import fromage, lars
 
 __all__ = [
     "adabelief",
     "adadelta",
+    "adafactor",
     "adagrad",
     "adam",
     "adamax",
@@ -70,5 +73,6 @@ __all__ = [
     "sgd",
     "sign_sgd",
     "signum",
+    "sm3",
     "yogi",
 ]
