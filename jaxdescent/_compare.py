@@ -40,7 +40,7 @@ BY_DESIGN = {
     "weights; jaxdescent follows Defazio et al. 2024 (one step size for both)",
     "schedule_free_adamw": "optax leaves sqrt(1 - b2^t) out of the averaging weights; "
     "jaxdescent follows Defazio et al. 2024, Algorithm 1",
-    "muon": "with nesterov, optax orthogonalises NAdam's look-ahead; jaxdescent follows "
+    "muon": "optax orthogonalises NAdam's look-ahead (with nesterov); jaxdescent follows "
     "Jordan et al. 2024 (b m + (1 - b) g)",
     "prodigy": "optax multiplies the step size by Adam's bias correction; jaxdescent "
     "follows Mishchenko and Defazio 2023",
