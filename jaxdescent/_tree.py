@@ -31,12 +31,24 @@ def full_like(tree: PyTree, value: Any) -> PyTree:
 
 
 def ema(new: PyTree, old: PyTree, decay: jax.Array, order: int = 1) -> PyTree:
-    """Exponential moving average ``(1 - decay) * new**order + decay * old``, leafwise.
+    """Exponential moving average ``(1 - decay) * |new|**order + decay * old``, leafwise.
 
-    The operands are in optax's order: under ``jit`` XLA may fuse a product and a
-    sum into one rounding, and the same order keeps the result bitwise equal.
+    A real ``new`` is raised to ``order`` as it is (``|new|`` only for complex
+    leaves, where the moment of the modulus is ``abs_sq(new)**(order / 2)``, as in
+    ``optax.tree.update_moment_per_elem_norm``). The operands are in optax's order:
+    under ``jit`` XLA may fuse a product and a sum into one rounding, and the same
+    order keeps the result bitwise equal.
     """
-    return tree_map(lambda n, o: (1 - decay) * n**order + decay * o, new, old)
+    return tree_map(lambda n, o: (1 - decay) * _moment_term(n, order) + decay * o, new, old)
+
+
+def _moment_term(x: jax.Array, order: int) -> jax.Array:
+    """``x**order`` for a real ``x`` (and for ``order=1``); ``|x|**order`` for a complex one, in
+    its complex dtype (the moment it joins is stored in the parameters' dtype, as optax's is)."""
+    if order == 1 or not jnp.iscomplexobj(x):
+        return x**order
+    half = order / 2
+    return (abs_sq(x) ** (int(half) if half.is_integer() else half)).astype(x.dtype)
 
 
 @functools.partial(jax.jit, inline=True)
@@ -91,6 +103,8 @@ def squared_norm(tree: PyTree) -> jax.Array:
 
 
 def _sum_of_squares(x: jax.Array) -> jax.Array:
+    if jnp.iscomplexobj(x):
+        return jnp.sum(abs_sq(x))
     if x.size > 16:
         return jnp.sum(jnp.square(x))
     flat = jnp.ravel(x)
@@ -172,3 +186,15 @@ def require_params(params: PyTree, who: str) -> None:
 def cast_like(tree: PyTree, like: PyTree) -> PyTree:
     """``tree`` with each leaf cast to the dtype of the matching leaf of ``like``."""
     return tree_map(lambda x, y: x.astype(y.dtype), tree, like)
+
+
+def abs_sq(x: jax.Array) -> jax.Array:
+    """``|x|^2`` entrywise, real: ``x * x`` for a real ``x``, ``re(conj(x) x)`` for a complex one
+    (``optax._src.numerics.abs_sq``)."""
+    return jnp.real(jnp.conj(x) * x) if jnp.iscomplexobj(x) else x * x
+
+
+def abs_sq_like(x: jax.Array) -> jax.Array:
+    """:func:`abs_sq` in ``x``'s own dtype (complex with zero imaginary part for a complex ``x``):
+    what a moment stored in the parameters' dtype receives, as optax's does by promotion."""
+    return abs_sq(x).astype(x.dtype)
