@@ -32,6 +32,7 @@ from unittest import mock
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -561,11 +562,18 @@ def test_sgd_grid_of_every_momentum_and_rate_is_checked_without_materialising_it
         (lambda: jd.adam(0.1, mu_dtype=jnp.int32), "mu_dtype"),
         (lambda: jd.sgd(0.1, momentum=0.9, accumulator_dtype="int8"), "accumulator_dtype"),
         (lambda: jd.lion(0.1, mu_dtype=bool), "mu_dtype"),
-        (lambda: jd.amsgrad(0.1, mu_dtype=jnp.complex64), "mu_dtype"),
+        (lambda: jd.amsgrad(0.1, mu_dtype="uint8"), "mu_dtype"),
+        (lambda: jd.adam(0.1, mu_dtype=jnp.zeros(2, jnp.complex64)), "mu_dtype"),
     ],
 )
 def test_complex_rates_and_integer_moment_dtypes_are_refused(call: Any, name: str) -> None:
     refusal(call, name)
+
+
+@pytest.mark.parametrize("dtype", [jnp.complex64, "complex128"])
+def test_complex_moment_dtypes_are_accepted_as_in_optax(dtype: Any) -> None:
+    state = jd.adam(0.1, mu_dtype=dtype).init(jnp.zeros(2, jnp.float32))
+    assert state.mu.dtype == optax.adam(0.1, mu_dtype=dtype).init(jnp.zeros(2))[0].mu.dtype
 
 
 def test_empty_start_is_refused() -> None:
