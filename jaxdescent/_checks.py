@@ -322,3 +322,18 @@ def check_directory(name: str, value: Any) -> None:
         return
     if not isinstance(value, str | os.PathLike) or not os.fspath(value):
         raise TypeError(f"`{name}` must be a directory path or None, got {shown(value)}")
+
+
+def check_moment_dtype(name: str, value: Any) -> None:
+    """``None`` or an inexact dtype, real or complex (``jnp.bfloat16``, ``"complex64"`` ...): the
+    dtype an optimizer stores a moment in, which optax allows to be complex."""
+    if value is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                complex_ok = jnp.issubdtype(jnp.dtype(value), jnp.complexfloating)
+        except (TypeError, ValueError, Warning):
+            complex_ok = False
+        if complex_ok and not isinstance(value, np.ndarray | jax.Array | np.generic):
+            return
+    check_float_dtype(name, value)

@@ -111,6 +111,7 @@ def _observe(objective, config: DescentConfig, carry: _Carry, with_grads: bool =
     inputs = (carry.params, carry.t, carry.order)
     if with_grads:
         (loss, aux), grads = jax.value_and_grad(objective, has_aux=True)(*inputs)
+        grads = _tree.tree_map(_conj_if_complex, grads)
     else:
         (loss, aux), grads = objective(*inputs), None
     record = _Record(
@@ -120,6 +121,17 @@ def _observe(objective, config: DescentConfig, carry: _Carry, with_grads: bool =
         aux=aux,
     )
     return grads, record
+
+
+def _conj_if_complex(g: jax.Array) -> jax.Array:
+    """The gradient as an optimizer needs it: ``conj(jax.grad)`` for a complex leaf.
+
+    For a real loss ``C`` of a complex ``w = x + iy``, ``jax.grad`` returns
+    ``dC/dx - i dC/dy``; its conjugate is the direction of steepest ascent, which
+    optax's optimizers expect (as optax's own complex tests pass them). A real
+    leaf is returned as it is.
+    """
+    return jnp.conj(g) if jnp.iscomplexobj(g) else g
 
 
 def _shuffles(config: DescentConfig, data) -> bool:
@@ -136,7 +148,7 @@ def _move_if(ok: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
     stays elementwise and fused under ``vmap``. A non-finite ``w`` gives a NaN
     flag, which keeps ``w``: frozen runs stay frozen.
     """
-    flag = ok.astype(w.dtype) + 0 * w
+    flag = jnp.real(ok.astype(w.dtype) + 0 * w)  # real already, unless ``w`` is complex
     return jnp.where(flag > 0.5, w + u.astype(w.dtype), w)
 
 

@@ -45,8 +45,8 @@ def check_args(args: Any) -> tuple[Any, ...]:
 
 
 def float_params(x0: Any, name: str = "x0") -> Any:
-    """``x0`` as a pytree of float arrays (JAX's as given, else NumPy of JAX's dtype);
-    integer, boolean or empty trees are an error."""
+    """``x0`` as a pytree of real or complex float arrays (JAX's as given, else NumPy of JAX's
+    dtype); integer, boolean or empty trees are an error."""
     leaves, treedef = jax.tree_util.tree_flatten(x0)
     if not leaves:
         raise ValueError(f"`{name}` must hold at least one floating-point array, got {shown(x0)}")
@@ -62,15 +62,11 @@ def float_params(x0: Any, name: str = "x0") -> Any:
         array = leaf if isinstance(leaf, jax.Array) else np.asarray(leaf)
         if not isinstance(leaf, jax.Array):  # JAX's dtype: float64 is float32 without x64
             array = array.astype(jax.dtypes.canonicalize_dtype(array.dtype), copy=False)
-        if jnp.issubdtype(array.dtype, jnp.complexfloating):
+        if not jnp.issubdtype(array.dtype, jnp.inexact):
             raise TypeError(
-                f"`{name}` must hold real floating-point arrays, but {where} is complex "
-                f"({array.dtype}): descend on its real and imaginary parts as two real arrays"
-            )
-        if not jnp.issubdtype(array.dtype, jnp.floating):
-            raise TypeError(
-                f"`{name}` must hold floating-point arrays (descent moves them continuously), "
-                f"but {where} has dtype {array.dtype}; pass e.g. jnp.asarray({name}, jnp.float32)"
+                f"`{name}` must hold floating-point arrays, real or complex (descent moves them "
+                f"continuously), but {where} has dtype {array.dtype}; pass e.g. "
+                f"jnp.asarray({name}, jnp.float32)"
             )
         arrays.append(array)
     if sum(np.size(a) for a in arrays) == 0:

@@ -154,7 +154,8 @@ def minimize(
         ``data``: ``fn(params, batch, *args)``. With ``key`` and no data:
         ``fn(params, *args, key=step_key)`` for stochastic objectives.
         With ``has_aux=True`` it returns ``(loss, aux)``.
-      x0: the starting parameters, any pytree of floating-point arrays.
+      x0: the starting parameters, any pytree of floating-point arrays, real or
+        complex (a complex leaf descends along ``conj(grad)``, as optax's complex tests do).
       optimizer: any optax ``GradientTransformation`` (jaxdescent's or optax's).
       steps: number of update steps (>= 1).
       args: extra positional arguments passed to ``fn`` after the parameters.

@@ -31,12 +31,24 @@ def full_like(tree: PyTree, value: Any) -> PyTree:
 
 
 def ema(new: PyTree, old: PyTree, decay: jax.Array, order: int = 1) -> PyTree:
-    """Exponential moving average ``(1 - decay) * new**order + decay * old``, leafwise.
+    """Exponential moving average ``(1 - decay) * |new|**order + decay * old``, leafwise.
 
-    The operands are in optax's order: under ``jit`` XLA may fuse a product and a
-    sum into one rounding, and the same order keeps the result bitwise equal.
+    A real ``new`` is raised to ``order`` as it is (``|new|`` only for complex
+    leaves, where the moment of the modulus is ``abs_sq(new)**(order / 2)``, as in
+    ``optax.tree.update_moment_per_elem_norm``). The operands are in optax's order:
+    under ``jit`` XLA may fuse a product and a sum into one rounding, and the same
+    order keeps the result bitwise equal.
     """
-    return tree_map(lambda n, o: (1 - decay) * n**order + decay * o, new, old)
+    return tree_map(lambda n, o: (1 - decay) * _moment_term(n, order) + decay * o, new, old)
+
+
+def _moment_term(x: jax.Array, order: int) -> jax.Array:
+    """``x**order`` for a real ``x`` (and for ``order=1``); ``|x|**order`` for a complex one, in
+    its complex dtype (the moment it joins is stored in the parameters' dtype, as optax's is)."""
+    if order == 1 or not jnp.iscomplexobj(x):
+        return x**order
+    half = order / 2
+    return (abs_sq(x) ** (int(half) if half.is_integer() else half)).astype(x.dtype)
 
 
 @functools.partial(jax.jit, inline=True)
@@ -91,6 +103,8 @@ def squared_norm(tree: PyTree) -> jax.Array:
 
 
 def _sum_of_squares(x: jax.Array) -> jax.Array:
+    if jnp.iscomplexobj(x):
+        return jnp.sum(abs_sq(x))
     if x.size > 16:
         return jnp.sum(jnp.square(x))
     flat = jnp.ravel(x)
@@ -218,3 +232,15 @@ def map_unzipped(fn: Callable[..., tuple], tree: PyTree, n: int, *rest: PyTree) 
     others = [treedef.flatten_up_to(r) for r in rest]
     out = [fn(*args) for args in zip(leaves, *others, strict=True)]
     return tuple(treedef.unflatten([o[k] for o in out]) for k in range(n))
+
+
+def abs_sq(x: jax.Array) -> jax.Array:
+    """``|x|^2`` entrywise, real: ``x * x`` for a real ``x``, ``re(conj(x) x)`` for a complex one
+    (``optax._src.numerics.abs_sq``)."""
+    return jnp.real(jnp.conj(x) * x) if jnp.iscomplexobj(x) else x * x
+
+
+def abs_sq_like(x: jax.Array) -> jax.Array:
+    """:func:`abs_sq` in ``x``'s own dtype (complex with zero imaginary part for a complex ``x``):
+    what a moment stored in the parameters' dtype receives, as optax's does by promotion."""
+    return abs_sq(x).astype(x.dtype)

@@ -32,6 +32,7 @@ from unittest import mock
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -203,9 +204,9 @@ RATE = Kind(
     bad=NONNEGATIVE.bad.filter(lambda v: v is not jnp.int32)  # a schedule of int32 steps
     | st.sampled_from([_returns("a"), _returns(None), _returns(jnp.ones(3)), len, jnp.ones(3)]),
 )
-DTYPE = Kind(
+DTYPE = Kind(  # a moment's dtype: real or complex (as in optax)
     good=st.sampled_from([None, jnp.float32, jnp.bfloat16, "float32", np.dtype("float16")]),
-    bad=st.sampled_from([jnp.int32, "int8", bool, jnp.complex64, "abc", 3, 1.5, [], object()]),
+    bad=st.sampled_from([jnp.int32, "int8", bool, "abc", 3, 1.5, [], object()]),
 )
 MASK = Kind(
     good=st.sampled_from([None, True, _returns(True)]),
@@ -533,7 +534,10 @@ FRACTION = Kind(
     good=_floats_of([0.25, 0.5], arrays=False),
     bad=NOT_NUMBERS | st.sampled_from([0.0, 1.0, -0.5, 1.5, 1e-9, 1 - 1e-9, math.nan]),
 )
-FLOAT_DTYPE = Kind(good=st.sampled_from([jnp.float32, "float16"]), bad=DTYPE.bad | st.just(None))
+FLOAT_DTYPE = Kind(
+    good=st.sampled_from([jnp.float32, "float16"]),
+    bad=DTYPE.bad | st.sampled_from([None, jnp.complex64]),
+)
 DATASETS = [
     Arg("linear_regression", name, kind, datasets.linear_regression,
         tuple(b for b in LINEAR if b[0] != name))
@@ -633,11 +637,18 @@ def test_sgd_grid_of_every_momentum_and_rate_is_checked_without_materialising_it
         (lambda: jd.adam(0.1, mu_dtype=jnp.int32), "mu_dtype"),
         (lambda: jd.sgd(0.1, momentum=0.9, accumulator_dtype="int8"), "accumulator_dtype"),
         (lambda: jd.lion(0.1, mu_dtype=bool), "mu_dtype"),
-        (lambda: jd.amsgrad(0.1, mu_dtype=jnp.complex64), "mu_dtype"),
+        (lambda: jd.amsgrad(0.1, mu_dtype="uint8"), "mu_dtype"),
+        (lambda: jd.adam(0.1, mu_dtype=jnp.zeros(2, jnp.complex64)), "mu_dtype"),
     ],
 )
 def test_complex_rates_and_integer_moment_dtypes_are_refused(call: Any, name: str) -> None:
     refusal(call, name)
+
+
+@pytest.mark.parametrize("dtype", [jnp.complex64, "complex128"])
+def test_complex_moment_dtypes_are_accepted_as_in_optax(dtype: Any) -> None:
+    state = jd.adam(0.1, mu_dtype=dtype).init(jnp.zeros(2, jnp.float32))
+    assert state.mu.dtype == optax.adam(0.1, mu_dtype=dtype).init(jnp.zeros(2))[0].mu.dtype
 
 
 def test_empty_start_is_refused() -> None:

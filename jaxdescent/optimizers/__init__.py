@@ -3,7 +3,8 @@
 Every factory checks its arguments when it builds the optimizer, before any compute:
 a hyperparameter is a number (Python or NumPy; not a bool, not complex) or an array
 of floats, checked entry by entry (a traced one by its dtype); a schedule is traced
-once to check that it returns a real scalar; a dtype (``mu_dtype``) must be floating,
+once to check that it returns a real scalar; a dtype (``mu_dtype``) must be inexact (real
+or complex, as in optax),
 a flag (``nesterov``) True or False, a mask a pytree of bools (its structure is
 checked in ``update``, where the parameters are known). A wrong value raises a
 ``ValueError`` or ``TypeError`` naming the argument.

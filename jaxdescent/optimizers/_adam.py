@@ -12,9 +12,9 @@ from jaxdescent import _tree
 from jaxdescent._checks import (
     check_decay,
     check_flag,
-    check_float_dtype,
     check_learning_rate,
     check_mask,
+    check_moment_dtype,
     check_nonnegative,
 )
 from jaxdescent._optimizer import transformation
@@ -102,7 +102,7 @@ def adam(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-    check_float_dtype("mu_dtype", mu_dtype)
+    check_moment_dtype("mu_dtype", mu_dtype)
     check_flag("nesterov", nesterov)
     return transformation(
         _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps, eps_root=eps_root,
@@ -196,7 +196,7 @@ def adamw(
     check_learning_rate(weight_decay, "weight_decay")
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-    check_float_dtype("mu_dtype", mu_dtype)
+    check_moment_dtype("mu_dtype", mu_dtype)
     check_flag("nesterov", nesterov)
     check_mask("mask", mask)
     return transformation(

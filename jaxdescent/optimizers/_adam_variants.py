@@ -12,8 +12,8 @@ from jaxdescent import _tree
 from jaxdescent._checks import (
     check_decay,
     check_flag,
-    check_float_dtype,
     check_learning_rate,
+    check_moment_dtype,
     check_nonnegative,
     check_range,
 )
@@ -79,7 +79,7 @@ def amsgrad(
     check_learning_rate(learning_rate)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-    check_float_dtype("mu_dtype", mu_dtype)
+    check_moment_dtype("mu_dtype", mu_dtype)
     check_flag("bias_correction_mu", bias_correction_mu)
     check_flag("bias_correction_nu", bias_correction_nu)
     return transformation(
@@ -162,7 +162,9 @@ def _adamax_direction(h, grads, state):
     eps, b2 = h.eps, h.b2
     t = optax.safe_increment(state.count)
     m = _tree.ema(grads, state.mu, h.b1)
-    u = _tree.tree_map(lambda g, u: jnp.maximum(jnp.abs(g) + eps, b2 * u), grads, state.nu)
+    u = _tree.tree_map(
+        lambda g, u: jnp.maximum((jnp.abs(g) + eps).astype(u.dtype), b2 * u), grads, state.nu
+    )
     direction = _tree.tree_map(lambda m, u: m / u, _tree.bias_corrected(m, h.b1, t), u)
     return direction, AdamState(count=t, mu=m, nu=u)
 

@@ -188,7 +188,11 @@ def _yogi_update(h, grads, state, params=None, **extra_args):
     b2, eps = h.b2, h.eps
     t = optax.safe_increment(state.count)
     m = _tree.ema(grads, state.mu, h.b1)
-    v = _tree.tree_map(lambda g, v: v - (1 - b2) * jnp.sign(v - g * g) * (g * g), grads, state.nu)
+    v = _tree.tree_map(
+        lambda g, v: v - (1 - b2) * jnp.sign(v - _tree.abs_sq_like(g)) * _tree.abs_sq_like(g),
+        grads,
+        state.nu,
+    )
     m_hat = _tree.bias_corrected(m, h.b1, t)
     v_hat = _tree.bias_corrected(v, b2, t)
     d = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v) + eps), m_hat, v_hat)

@@ -105,7 +105,7 @@ def _lamb_update(h, grads, state, params=None, **extra_args):
     r = _tree.tree_map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), m_hat, v_hat)
     lam = _tree.learning_rate_at(h.weight_decay, state.count)
     r = _tree.with_weight_decay(r, params, lam, h.mask, who="lamb")
-    r = _tree.tree_map(lambda r, w: r * _trust_ratio(w, r), r, params)
+    r = _tree.tree_map(lambda r, w: r * _trust_ratio(w, r).astype(r.dtype), r, params)
     alpha = _tree.learning_rate_at(h.learning_rate, state.count)
     return _tree.scale(r, -alpha), LambState(count=t, mu=m, nu=v)
 
@@ -207,7 +207,8 @@ def _novograd_first_v(h, grads, v):
 
 
 def _novograd_next_v(h, grads, v):
-    return _tree.ema(_tree.tree_map(_square_norm, grads), v, h.b2)
+    squares = _tree.tree_map(lambda g, v: _square_norm(g).astype(v.dtype), grads, v)
+    return _tree.ema(squares, v, h.b2)
 
 
 def _novograd_first_m(h, grads, params, m, v):

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_float_dtype, check_learning_rate, check_mask
+from jaxdescent._checks import check_decay, check_learning_rate, check_mask, check_moment_dtype
 from jaxdescent._optimizer import transformation
 
 
@@ -74,7 +74,7 @@ def lion(
     check_learning_rate(learning_rate)
     check_learning_rate(weight_decay, "weight_decay")
     check_decay(b1=b1, b2=b2)
-    check_float_dtype("mu_dtype", mu_dtype)
+    check_moment_dtype("mu_dtype", mu_dtype)
     check_mask("mask", mask)
     return transformation(
         _init, _update, learning_rate=learning_rate, b1=b1, b2=b2, mu_dtype=mu_dtype,

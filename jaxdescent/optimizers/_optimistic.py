@@ -17,8 +17,8 @@ from jaxdescent import _tree
 from jaxdescent._checks import (
     check_decay,
     check_flag,
-    check_float_dtype,
     check_learning_rate,
+    check_moment_dtype,
     check_nonnegative,
 )
 from jaxdescent._optimizer import transformation
@@ -172,7 +172,7 @@ def optimistic_adam_v2(
     _check_coefficients(alpha=alpha, beta=beta)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-    check_float_dtype("mu_dtype", mu_dtype)
+    check_moment_dtype("mu_dtype", mu_dtype)
     check_flag("nesterov", nesterov)
     return transformation(
         _adam_init, _adam_v2_update, learning_rate=learning_rate, alpha=alpha, beta=beta,
@@ -239,7 +239,7 @@ def optimistic_adam(
         _check_coefficients(optimism=optimism)
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps, eps_root=eps_root)
-    check_float_dtype("mu_dtype", mu_dtype)
+    check_moment_dtype("mu_dtype", mu_dtype)
     check_flag("nesterov", nesterov)
     return transformation(
         _adam_init, _adam_v1_update, learning_rate=learning_rate, optimism=optimism, b1=b1,

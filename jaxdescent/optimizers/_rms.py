@@ -25,7 +25,7 @@ class RmspropState(NamedTuple):
     count: jax.Array
     nu: Any
     mu: Any
-    velocity: Any
+    trace: Any
 
 
 def rmsprop(
@@ -113,7 +113,7 @@ def _rmsprop_init(h, params):
         count=jnp.zeros([], jnp.int32),
         nu=_tree.full_like(params, h.initial_scale),
         mu=_tree.zeros_like(params) if h.centered else None,
-        velocity=None if h.momentum is None else _tree.zeros_like(params),
+        trace=None if h.momentum is None else _tree.zeros_like(params),
     )
 
 
@@ -126,9 +126,9 @@ def _rmsprop_update(h, grads, state, params=None, **extra_args):
     u = None
     if h.momentum is not None:
         beta = h.momentum
-        u = _tree.tree_map(lambda d, u: d + beta * u, step, state.velocity)
+        u = _tree.tree_map(lambda d, u: d + beta * u, step, state.trace)
         step = _tree.tree_map(lambda d, u: d + beta * u, step, u) if h.nesterov else u
-    return step, RmspropState(count=t, nu=v, mu=m, velocity=u)
+    return step, RmspropState(count=t, nu=v, mu=m, trace=u)
 
 
 def _rmsprop_variance(h, v, m, t):
@@ -137,7 +137,7 @@ def _rmsprop_variance(h, v, m, t):
     if not h.centered:
         return v_hat
     m_hat = _tree.bias_corrected(m, h.decay, t) if h.bias_correction else m
-    return _tree.tree_map(lambda v, m: v - m * m, v_hat, m_hat)
+    return _tree.tree_map(lambda v, m: v - _tree.abs_sq_like(m), v_hat, m_hat)
 
 
 def _rmsprop_direction(h, grads, s):
@@ -205,7 +205,7 @@ def _adagrad_init(h, params):
 
 def _adagrad_update(h, grads, state, params=None, **extra_args):
     eps = h.eps
-    s = _tree.tree_map(lambda g, s: g * g + s, grads, state.sum_of_squares)
+    s = _tree.tree_map(lambda g, s: _tree.abs_sq_like(g) + s, grads, state.sum_of_squares)
     d = _tree.tree_map(lambda s, g: jnp.where(s > 0, jax.lax.rsqrt(s + eps), 0.0) * g, s, grads)
     alpha = _tree.learning_rate_at(h.learning_rate, state.count)
     return _tree.scale(d, -alpha), AdagradState(optax.safe_increment(state.count), s)

@@ -12,9 +12,9 @@ from jaxdescent import _tree
 from jaxdescent._checks import (
     check_decay,
     check_flag,
-    check_float_dtype,
     check_key_or_seed,
     check_learning_rate,
+    check_moment_dtype,
     check_nonnegative,
     check_seed,
 )
@@ -22,10 +22,10 @@ from jaxdescent._optimizer import transformation
 
 
 class SgdState(NamedTuple):
-    """State of :func:`sgd`: the step count and the velocity (``None`` without momentum)."""
+    """State of :func:`sgd`: the step count and the velocity ``trace`` (``None``: no momentum)."""
 
     count: jax.Array
-    velocity: Any
+    trace: Any
 
 
 def sgd(
@@ -82,7 +82,7 @@ def sgd(
     if momentum is not None:
         check_decay(momentum=momentum)
     check_flag("nesterov", nesterov)
-    check_float_dtype("accumulator_dtype", accumulator_dtype)
+    check_moment_dtype("accumulator_dtype", accumulator_dtype)
     return transformation(
         _sgd_init, _sgd_update, learning_rate=learning_rate, momentum=momentum,
         nesterov=nesterov, accumulator_dtype=accumulator_dtype,
@@ -91,7 +91,7 @@ def sgd(
 
 def _sgd_init(h, params):
     velocity = None if h.momentum is None else _tree.zeros_like(params, h.accumulator_dtype)
-    return SgdState(count=jnp.zeros([], jnp.int32), velocity=velocity)
+    return SgdState(count=jnp.zeros([], jnp.int32), trace=velocity)
 
 
 def _sgd_update(h, grads, state, params=None, **extra_args):
@@ -99,9 +99,9 @@ def _sgd_update(h, grads, state, params=None, **extra_args):
     if h.momentum is None:
         return _tree.scale(grads, -alpha), SgdState(optax.safe_increment(state.count), None)
     beta = h.momentum
-    v = _tree.tree_map(lambda v, g: beta * v + g, state.velocity, grads)
+    v = _tree.tree_map(lambda v, g: beta * v + g, state.trace, grads)
     step = _tree.tree_map(lambda v, g: beta * v + g, v, grads) if h.nesterov else v
-    v = _tree.cast_like(v, state.velocity)  # accumulator_dtype, as optax's trace stores it
+    v = _tree.cast_like(v, state.trace)  # accumulator_dtype, as optax's trace stores it
     return _tree.scale(step, -alpha), SgdState(optax.safe_increment(state.count), v)
 
 
@@ -141,7 +141,7 @@ def sign_sgd(learning_rate: Any):
 
 
 def _sign_sgd_init(h, params):
-    return SgdState(count=jnp.zeros([], jnp.int32), velocity=None)
+    return SgdState(count=jnp.zeros([], jnp.int32), trace=None)
 
 
 def _sign_sgd_update(h, grads, state, params=None, **extra_args):
@@ -195,7 +195,7 @@ def signum(learning_rate: Any, beta: Any = 0.9, accumulator_dtype: Any = None):
     """
     check_learning_rate(learning_rate)
     check_decay(beta=beta)
-    check_float_dtype("accumulator_dtype", accumulator_dtype)
+    check_moment_dtype("accumulator_dtype", accumulator_dtype)
     return transformation(
         _signum_init, _signum_update, learning_rate=learning_rate, beta=beta,
         accumulator_dtype=accumulator_dtype,

@@ -120,7 +120,7 @@ def _lars_direction(h, beta, g, w, decays, scaled):
     denominator = g_norm + beta * w_norm if decays else g_norm
     lam = eta * w_norm / (denominator + eps)
     lam = jnp.where((w_norm == 0) | (denominator == 0), jnp.ones_like(lam), lam)
-    return d * lam
+    return d * lam.astype(d.dtype)
 
 
 def _lars_update(h, grads, state, params=None, **extra_args):
