@@ -277,7 +277,7 @@ class SweepResult:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write every field to one ``.npz`` file (exactly: dtypes and pytrees kept).
 
-        Pytree leaves are stored by key path; see :mod:`jaxdescent._results_io`.
+        Pytree leaves are stored by key path; see ``jaxdescent/_results_io.py``.
 
         Raises:
           TypeError: a pytree leaf that is not an array or a number.

@@ -162,9 +162,9 @@ def sweep(
     Raises:
       ValueError, TypeError: on bad input, before anything is computed: every
         configuration's optimizer is built first (see
-        :func:`jaxdescent._grid.check_every_run`); a
+        ``jaxdescent._grid.check_every_run``); a
         result that would not fit in the machine's memory is refused (see
-        :func:`jaxdescent._memory.check_records_fit`); so is a traced argument
+        ``jaxdescent._memory.check_records_fit``); so is a traced argument
         (``sweep`` inside ``jax.jit``): a sweep compiles and runs its own program.
         Every categorical combination is checked before any is computed; a list
         mixing kinds (``[True, 0.5]``) or repeating a value, an empty dict or one not

@@ -57,7 +57,7 @@ def scale_by_zoom_linesearch(
 
     With objective ``f`` (``value_fn``), parameters ``w`` and slope
     ``phi'(eta) = <grad f(w + eta u), u>``, the zoom search (Nocedal and Wright,
-    Algorithms 3.5 and 3.6; see :mod:`jaxdescent.optimizers._zoom`) looks for::
+    Algorithms 3.5 and 3.6; see ``jaxdescent/optimizers/_zoom.py``) looks for::
 
         f(w + eta u) <= f(w) + c1 eta phi'(0) + tol          (sufficient decrease)
         |phi'(eta)|  <= c2 |phi'(0)| + tol                   (small curvature)

@@ -46,7 +46,7 @@ def schedule_free_eval_params(state: Any, params: Any) -> Any:
         x = (y - (1 - b1) z) / b1
 
     Args:
-      state: the optimizer's :class:`ScheduleFreeState` (``Trajectory.final_state``).
+      state: the optimizer's ``ScheduleFreeState`` (``Trajectory.final_state``).
       params: the parameters ``y`` it was built for (``Trajectory.final_params``).
 
     Returns:
