@@ -72,6 +72,8 @@ class _Carry(NamedTuple):
     moves: jax.Array  # the steps this run has moved: all of them until it diverges
     t: jax.Array
     order: jax.Array | None = None  # the epoch's permutation when shuffling minibatches
+    settled: PyTree = None  # the state before this step's update: the final state when
+    # the last step only records (unused otherwise, so XLA drops it from the loop)
 
 
 class _Record(NamedTuple):
@@ -161,13 +163,7 @@ def _healthy(config: DescentConfig, loss: jax.Array) -> jax.Array:
 
 
 def _step(
-    objective,
-    optimizer,
-    config: DescentConfig,
-    latch: bool,
-    reorder,
-    records_last: bool,
-    carry: _Carry,
+    objective, optimizer, config: DescentConfig, latch: bool, reorder, carry: _Carry
 ) -> tuple[_Carry, _Record]:
     """One descent step; a run whose loss stops being finite is frozen where it stands.
 
@@ -179,32 +175,21 @@ def _step(
     of divergence; an objective that changes with the step (minibatches, a key)
     needs ``latch``: a run that has missed a move never moves again. The count
     is the only per-step bookkeeping (docs/performance.md has the alternatives
-    measured). With ``records_last``, a step taken at ``t = steps`` records the
-    final parameters and neither moves nor updates the optimizer state (a
-    ``cond`` on the step count, which is the same for every run of a sweep).
+    measured). A step taken at ``t = steps`` records the final parameters and
+    does not move.
     """
     grads, record = _observe(objective, config, carry)
     value_fn = lambda params: objective(params, carry.t, carry.order)[0]  # noqa: E731
-
-    def update(_):
-        return optimizer.update(
-            grads, carry.opt_state, carry.params, value=record.loss, grad=grads, value_fn=value_fn
-        )
-
-    if records_last:
-        updates, _ = jax.eval_shape(update, None)
-        zeros = _tree.tree_map(lambda u: jnp.zeros(u.shape, u.dtype), updates)
-        updates, opt_state = jax.lax.cond(
-            carry.t < config.steps, update, lambda _: (zeros, carry.opt_state), None
-        )
-    else:
-        updates, opt_state = update(None)
+    updates, opt_state = optimizer.update(
+        grads, carry.opt_state, carry.params, value=record.loss, grad=grads, value_fn=value_fn
+    )
     ok = _healthy(config, record.loss) & (carry.t < config.steps)  # step T only records
     if latch:
         ok = ok & (carry.moves == carry.t)
     new = _Carry(
         params=_tree.tree_map(functools.partial(_move_if, ok), carry.params, updates),
         opt_state=opt_state,
+        settled=carry.opt_state,
         moves=carry.moves + ok.astype(carry.moves.dtype),
         t=carry.t + 1,
         order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
@@ -311,18 +296,18 @@ def run_descent(
         order = epoch_order(key, jnp.array(0, jnp.int32), n, batch_size)
         reorder = functools.partial(next_order, key, n=n, batch_size=batch_size)
     latch = _depends_on_step(config, data, key)
-    every_step = config.record_every == 1 and config.evaluate is None
-    step = functools.partial(_step, objective, optimizer, config, latch, reorder, every_step)
+    step = functools.partial(_step, objective, optimizer, config, latch, reorder)
     t0 = jnp.array(0, jnp.int32)
     opt_state = optimizer.init(x0) if opt_state is None else opt_state
-    carry = _Carry(x0, opt_state, t0, t0, order)
+    carry = _Carry(x0, opt_state, t0, t0, order, settled=opt_state)
 
     evaluations, records = None, None
-    if every_step:
+    if config.record_every == 1 and config.evaluate is None:
         # Every step recorded, the final parameters too: steps + 1 alike steps, the last one
         # recording only, written in place by one scan.
         carry, records = _records(step, carry, config.steps + 1, 1, config.unroll)
         last = jax.tree_util.tree_map(lambda x: x[-1], records)
+        final_state = carry.settled  # the recording-only step's update is not kept
     else:
         if config.record_every is None:
             carry = _run(step, carry, config.steps, config.unroll)
@@ -337,10 +322,11 @@ def run_descent(
                     evaluations = _concat(evaluations, tail_evaluation)
         _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
         records = _one(last) if records is None else _concat(records, _one(last))
+        final_state = carry.opt_state
     if config.evaluate is not None:
         evaluations = _concat(evaluations, _one(_evaluate(config, carry.params)))
     diverged_at = _diverged_at(config, carry, last)
-    return Descent(records, evaluations, carry.params, last.loss, diverged_at, carry.opt_state)
+    return Descent(records, evaluations, carry.params, last.loss, diverged_at, final_state)
 
 
 def _diverged_at(config: DescentConfig, carry: _Carry, last: _Record) -> jax.Array:
