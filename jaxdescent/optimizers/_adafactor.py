@@ -130,6 +130,9 @@ def adafactor(
     after the step size, so ``lambda`` is not multiplied by ``rho_t``, as in optax.
     PyTorch's ``torch.optim.Adafactor`` (2.5) has no momentum and ``lr=1e-2``.
     """
+    if isinstance(dtype_momentum, jax.Array | np.ndarray):
+        # optax.inject_hyperparams calls a dtype like a schedule: its value stands for it
+        dtype_momentum = dtype_momentum.dtype
     _check_adafactor(locals())
     return transformation(
         _init, _update, learning_rate=learning_rate,
@@ -148,7 +151,11 @@ def _check_adafactor(a: dict[str, Any]) -> None:
         check_learning_rate(a["weight_decay_rate"], "weight_decay_rate")
     check_positive_int("min_dim_size_to_factor", a["min_dim_size_to_factor"], low=0)
     check_nonnegative(decay_rate=a["decay_rate"], eps=a["eps"])
-    check_range("decay_offset", a["decay_offset"], low_open=True, high_open=True)
+    offset = a["decay_offset"]  # optax's is an int: an integer array (inject_hyperparams) too
+    if not (
+        isinstance(offset, np.ndarray | jax.Array) and jnp.issubdtype(offset.dtype, jnp.integer)
+    ):
+        check_range("decay_offset", offset, low_open=True, high_open=True)
     if a["clipping_threshold"] is not None:
         check_positive(clipping_threshold=a["clipping_threshold"])
     if a["momentum"] is not None:
