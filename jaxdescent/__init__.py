@@ -36,6 +36,7 @@ __all__ = [
     "landscapes",
     "lr_find",
     "minimize",
+    "optimizers",
     "plot",
     "schedule_free_eval_params",
     "sweep",
