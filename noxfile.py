@@ -16,9 +16,11 @@ HOST_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The test suite (with 4 host CPU devices, so sharding is exercised)."""
+    """The test suite (with 4 host CPU devices, so sharding is exercised). The example
+    scripts run in `nox -s examples` and in the docs build."""
     session.install("-e", ".[test,data]")
-    session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]), env=HOST_DEVICES)
+    default = ["-q", "-n", "auto", "-m", "not examples"]
+    session.run("pytest", *(session.posargs or default), env=HOST_DEVICES)
 
 
 @nox.session(python=PYTHON)
@@ -47,7 +49,7 @@ def demo(session: nox.Session) -> None:
 def examples(session: nox.Session) -> None:
     """Run every example script at small sizes (they check their own claims)."""
     session.install("-e", ".[test,data]")
-    session.run("pytest", "-q", "tests/test_examples.py", *session.posargs)
+    session.run("pytest", "-q", "-n", "auto", "tests/test_examples.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

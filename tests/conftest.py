@@ -16,3 +16,11 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 def key() -> jax.Array:
     """A fixed PRNG key: tests are reproducible."""
     return jax.random.key(0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked slow, and the example scripts) first: with pytest-xdist the
+    workers then finish together instead of one waiting on a long test drawn last."""
+    items.sort(
+        key=lambda item: not (item.get_closest_marker("slow") or "test_examples" in item.nodeid)
+    )

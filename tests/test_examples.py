@@ -58,6 +58,7 @@ def test_first_code_a_reader_sees_is_about_the_subject(path: Path) -> None:
     assert not plumbing, f"{path.name} opens with command-line plumbing: {plumbing}"
 
 
+@pytest.mark.examples
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs(path: Path, tmp_path: Path) -> None:
     """``python examples/X.py --small --out DIR`` exits 0: every assert in it held."""

@@ -214,23 +214,32 @@ def _bowl(params) -> jax.Array:
     return sum(jnp.sum(jnp.cosh(x - 0.5)) for x in jax.tree_util.tree_leaves(params))
 
 
+@jax.jit
+def _step(opt, grads, state, params, value):
+    """One update given the loss. The optimizer is an argument (a pytree whose numeric
+    hyperparameters are leaves): a changed number reuses the compiled step."""
+    return opt.update(grads, state, params, value=value)
+
+
+@jax.jit
+def _step_on_bowl(opt, state, params):
+    """One update of an optimizer that evaluates the objective (a line search)."""
+    value, grads = jax.value_and_grad(_bowl)(params)
+    return opt.update(grads, state, params, value=value, grad=grads, value_fn=_bowl)
+
+
 def _updates(case, opt, steps: int = 20) -> np.ndarray:
     """Twenty updates along a seeded gradient stream (the gradients of :func:`_bowl` where
     the objective is evaluated), then the final state's float leaves."""
     rng = np.random.default_rng(0)
     params = {"b": jnp.asarray(rng.normal(size=4)), "w": jnp.asarray(rng.normal(size=(3, 4)))}
     state, out = opt.init(params), []
-
-    @jax.jit  # one compilation, not an eager line search per step
-    def update(grads, state, params, value):
-        if case.needs_value_fn:
-            value, grads = jax.value_and_grad(_bowl)(params)
-        extra = case.update_kwargs(value, grads, _bowl) or {"value": value}
-        return opt.update(grads, state, params, **extra)
-
     for t in range(steps):
         grads = jax.tree_util.tree_map(lambda x: jnp.asarray(rng.normal(size=x.shape)), params)
-        u, state = update(grads, state, params, jnp.asarray(1.0 + t, F64))
+        if case.needs_value_fn:
+            u, state = _step_on_bowl(opt, state, params)
+        else:
+            u, state = _step(opt, grads, state, params, jnp.asarray(1.0 + t, F64))
         params = optax.apply_updates(params, u)
         out.append(np.concatenate([np.ravel(np.asarray(x, np.float64)) for x in (u["b"], u["w"])]))
     moments = [x for x in jax.tree_util.tree_leaves(state) if jnp.issubdtype(x.dtype, jnp.floating)]
