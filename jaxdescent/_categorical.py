@@ -222,6 +222,8 @@ def sweep_each(prepare: Callable, optimizer_factory: Any, hyperparameters: dict,
         prepared.append(plan)
     first = prepared[0]
     check_records_fit(first.config, first.grid.one_start(), runs=first.grid.size * len(prepared))
+    for plan in prepared:  # before any combination computes
+        plan.check_traceable()
     return join([p.run() for p in prepared], dims, coords)
 
 
@@ -247,6 +249,17 @@ def join(results: list, dims: list[str], coords: dict[str, np.ndarray]):
         evaluation_steps=first.evaluation_steps,
         **fields,
     )
+
+
+def naming_branches(factory: Callable[..., Any], grid: Any, call: Callable, *args: Any) -> Any:
+    """``call(*args)``; if tracing it fails on a float the factory branches on in Python,
+    the error names that hyperparameter (:func:`check_traceable`, run only then: it traces
+    the optimizer once per hyperparameter, too slow for every call)."""
+    try:
+        return call(*args)
+    except _CONCRETE:
+        check_traceable(factory, grid)
+        raise
 
 
 def check_traceable(factory: Callable[..., Any], grid: Any) -> None:

@@ -10,8 +10,8 @@ The road of one hyperparameter, ``sweep(fn, jd.adam, learning_rate=[1e-3, 1e-2],
    ``learning_rate`` varies along its own dim (``Grid.along``), numeric keywords
    given once and the factory's float defaults are shared by every run
    (``Grid.fixed``), the rest (an integer too, unless its default is a float) are
-   static settings. :func:`jaxdescent._categorical.check_traceable` refuses a
-   numeric one that the factory branches on in Python.
+   static settings. A numeric one that the factory branches on in Python fails the
+   trace; :func:`jaxdescent._categorical.naming_branches` then names it.
 2. :meth:`jaxdescent._grid.Grid.runs` picks each run's values by flat index.
 3. :func:`jaxdescent._execute.kernel`, one ``jit(vmap(run_descent))``, calls
    ``jd.adam(**values)`` per run, every numeric value traced and weakly typed,
@@ -198,6 +198,7 @@ class Prepared:
     run: Callable[[], SweepResult]
     config: DescentConfig
     grid: Grid
+    check_traceable: Callable[[], None]  # names a float the factory branches on, if any
 
 
 def prepare(
@@ -254,7 +255,7 @@ def prepare(
     check_data(data, batch_size, sampling, seeds is not None, key_name="seeds")
     check_records_fit(config, grid.one_start(), runs=grid.size)
     grid = with_defaults(optimizer_factory, grid, accepted)
-    _categorical.check_traceable(optimizer_factory, grid)
+    named = functools.partial(_categorical.naming_branches, optimizer_factory, grid)
     shared = {
         "fixed": grid.fixed,
         "starts": grid.starts,
@@ -265,11 +266,11 @@ def prepare(
     kernel = functools.partial(
         _execute.kernel, Static(fn), Static(optimizer_factory), grid.settings, config
     )
-    plan = _execute.plan(grid, config, devices, chunk_size, memory_budget, kernel, shared)
-    store = None if save_to is None else Store.open(save_to, kernel, grid, shared, plan)
+    plan = named(_execute.plan, grid, config, devices, chunk_size, memory_budget, kernel, shared)
+    store = None if save_to is None else named(Store.open, save_to, kernel, grid, shared, plan)
 
     def run() -> SweepResult:
-        fields = _execute.execute(kernel, grid, shared, plan, store, progress)
+        fields = named(_execute.execute, kernel, grid, shared, plan, store, progress)
         return SweepResult(
             dims=grid.dims,
             coords=grid.coords,
@@ -278,4 +279,5 @@ def prepare(
             **fields,
         )
 
-    return Prepared(run, config, grid)
+    check = functools.partial(_categorical.check_traceable, optimizer_factory, grid)
+    return Prepared(run, config, grid, check)

