@@ -18,7 +18,6 @@ float (in every factory of a dict); anywhere else it stays a Python ``int``
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import numbers
 import os
@@ -31,7 +30,7 @@ import numpy as np
 import optax
 
 from jaxdescent._checks import check_directory, shown
-from jaxdescent._input_checks import check_not_traced
+from jaxdescent._input_checks import FactoryKeywords, check_factory_keywords, check_not_traced
 from jaxdescent._memory import check_records_fit
 from jaxdescent._optimizer import weakly_typed
 
@@ -44,15 +43,6 @@ _CONCRETE = (
     jax.errors.TracerBoolConversionError,
     jax.errors.TracerIntegerConversionError,
 )
-
-
-def float_defaults(factory: Callable[..., Any]) -> set[str]:
-    """The keywords whose default in ``factory``'s signature is a float."""
-    try:
-        parameters = inspect.signature(factory).parameters.values()
-    except (TypeError, ValueError):
-        return set()
-    return {p.name for p in parameters if isinstance(p.default, float)}
 
 
 def is_integer(value: Any) -> bool:
@@ -161,14 +151,11 @@ def factories(optimizer_factory: Any) -> dict[str, Callable[..., Any]] | None:
     return dict(optimizer_factory)
 
 
-def split(factory: Any, given: dict | None, hyperparameters: dict[str, Any]) -> dict[str, list]:
+def split(keywords: dict[Any, FactoryKeywords], given: dict | None, hyperparameters: dict) -> dict:
     """The categorical axes (``"optimizer"`` first) and their values."""
-    floats = [float_defaults(f) for f in ([factory] if given is None else given.values())]
     axes = {} if given is None else {OPTIMIZER: list(given)}
-    if OPTIMIZER in hyperparameters and given is not None:
-        raise ValueError("`optimizer` may not name a hyperparameter of a dict of factories")
     for name, value in hyperparameters.items():
-        numeric_ints = bool(floats) and all(name in f for f in floats)
+        numeric_ints = all(name in k.floats for k in keywords.values())
         values = axis_values(name, value, numeric_ints)
         if values is not None:
             axes[name] = values
@@ -200,31 +187,47 @@ def sweep_each(prepare: Callable, optimizer_factory: Any, hyperparameters: dict,
     compute), run each, and join them on the categorical dims (see the module docstring)."""
     check_not_traced(**hyperparameters)
     given = factories(optimizer_factory)
-    axes = split(optimizer_factory, given, hyperparameters)
+    if OPTIMIZER in hyperparameters and given is not None:
+        raise ValueError("`optimizer` may not name a hyperparameter of a dict of factories")
+    named = {None: optimizer_factory} if given is None else given
+    keywords = {
+        key: _saying_which(key, check_factory_keywords, factory, hyperparameters)
+        for key, factory in named.items()
+    }
+    axes = split(keywords, given, hyperparameters)
     if not axes:
-        return prepare(optimizer_factory, hyperparameters, **options).run()
+        return prepare(optimizer_factory, hyperparameters, keywords[None], **options).run()
     dims, coords = list(axes), {dim: coordinates(values) for dim, values in axes.items()}
     prepared = []
     for positions in itertools.product(*(range(len(v)) for v in axes.values())):
         chosen = {dim: axes[dim][i] for dim, i in zip(dims, positions, strict=True)}
-        factory = optimizer_factory if given is None else given[chosen.pop(OPTIMIZER)]
+        key = None if given is None else chosen.pop(OPTIMIZER)
         labels = [coords[dim][i] for dim, i in zip(dims, positions, strict=True)]
         save_to = directory(options["save_to"], dims, positions, labels)
-        try:
-            plan = prepare(
-                factory, {**hyperparameters, **chosen}, **{**options, "save_to": save_to}
-            )
-        except (ValueError, TypeError) as error:
-            if given is not None:  # say which factory of the dict
-                key = axes[OPTIMIZER][positions[0]]
-                error.args = (f"with `optimizer_factory`[{key!r}]: {error}", *error.args[1:])
-            raise
+        plan = _saying_which(
+            key,
+            prepare,
+            named[key],
+            {**hyperparameters, **chosen},
+            keywords[key],
+            **{**options, "save_to": save_to},
+        )
         prepared.append(plan)
     first = prepared[0]
     check_records_fit(first.config, first.grid.one_start(), runs=first.grid.size * len(prepared))
     for plan in prepared:  # before any combination computes
         plan.check_traceable()
     return join([p.run() for p in prepared], dims, coords)
+
+
+def _saying_which(key: str | None, call: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)``; its error says which factory of a dict (``key``) it is."""
+    try:
+        return call(*args, **kwargs)
+    except (ValueError, TypeError) as error:
+        if key is not None:
+            error.args = (f"with `optimizer_factory`[{key!r}]: {error}", *error.args[1:])
+        raise
 
 
 def join(results: list, dims: list[str], coords: dict[str, np.ndarray]):

@@ -74,7 +74,7 @@ class Grid:
         )
 
 
-def _split(hyperparameters: dict[str, Any], floats: set[str]) -> tuple[dict, dict, dict]:
+def _split(hyperparameters: dict[str, Any], floats: frozenset[str]) -> tuple[dict, dict, dict]:
     """Swept (1-D numeric), fixed (numeric scalar) and static keywords, each checked; an
     integer is numeric only for a keyword in ``floats`` (the factory's float defaults)."""
     swept, fixed, static = {}, {}, {}
@@ -101,7 +101,7 @@ def make_grid(
     x0: PyTree,
     starts: PyTree,
     seeds: Any,
-    floats: set[str] = frozenset(),
+    floats: frozenset[str] = frozenset(),
 ) -> Grid:
     """The sweep's configurations, every argument checked (``floats``: see :func:`_split`)."""
     check_choice("pairing", pairing, ("grid", "zip"))
@@ -127,7 +127,7 @@ def make_grid(
     return Grid(tuple(dims), coords, along, fixed, tuple(static.items()), start)
 
 
-def with_defaults(factory: Callable[..., Any], grid: Grid, accepted: set[str] | None) -> Grid:
+def with_defaults(factory: Callable[..., Any], grid: Grid, accepted: frozenset[str] | None) -> Grid:
     """``grid`` with the factory's numeric defaults traced too, after building the optimizer
     of every run (so its own checks run before any compute: :func:`check_every_run`).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -178,17 +178,22 @@ def check_descent_settings(config: Any) -> dict[str, Any]:
     }
 
 
-def check_factory_keywords(factory: Any, hyperparameters: dict[str, Any]) -> set[str] | None:
-    """Every keyword is one the factory accepts, and every required one is given.
+class FactoryKeywords(NamedTuple):
+    """What a factory's signature says, read once per sweep."""
 
-    Returns the keywords it accepts (``None``: any, or its signature is unknown).
-    """
+    accepted: frozenset[str] | None  # None: any keyword (``**kwargs``) or no signature
+    floats: frozenset[str]  # the keywords whose default is a float
+
+
+def check_factory_keywords(factory: Any, hyperparameters: dict[str, Any]) -> FactoryKeywords:
+    """Every keyword is one the factory accepts, and every required one is given."""
     try:
         parameters = inspect.signature(factory).parameters.values()
     except (TypeError, ValueError):
-        return None
+        return FactoryKeywords(None, frozenset())
+    floats = frozenset(p.name for p in parameters if isinstance(p.default, float))
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        return None
+        return FactoryKeywords(None, floats)
     accepted = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY)}
     name = getattr(factory, "__name__", repr(factory))
     unknown = sorted(set(hyperparameters) - accepted)
@@ -204,7 +209,7 @@ def check_factory_keywords(factory: Any, hyperparameters: dict[str, Any]) -> set
     ]
     if missing:
         raise ValueError(f"`optimizer_factory` {name} needs {missing}: pass them to sweep")
-    return accepted
+    return FactoryKeywords(frozenset(accepted), floats)
 
 
 def check_hyperparameter(name: str, value: Any) -> np.ndarray:

@@ -7,7 +7,6 @@ import os
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 
@@ -54,7 +53,7 @@ def check_records_fit(config: Any, x0: Any, runs: int = 1) -> None:
     bytes per run for its final loss, flags and indices; ``aux`` and evaluations not counted."""
     leaves = jax.tree_util.tree_leaves(x0)
     params = sum(math.prod(np.shape(x)) * np.dtype(x.dtype).itemsize for x in leaves)
-    number = np.dtype(jnp.result_type(float)).itemsize
+    number = np.dtype(jax.dtypes.canonicalize_dtype(np.float64)).itemsize
     record = number * (1 + config.record_grad_norm) + params * config.record_params
     records = config.records()
     many = f"{runs} runs x " if runs > 1 else ""

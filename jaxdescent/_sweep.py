@@ -40,9 +40,9 @@ from jaxdescent._checks import check_callable, check_directory, check_flag
 from jaxdescent._descent import DescentConfig
 from jaxdescent._grid import Grid, make_grid, with_defaults
 from jaxdescent._input_checks import (
+    FactoryKeywords,
     check_args,
     check_data,
-    check_factory_keywords,
     check_not_traced,
     check_tolerance,
 )
@@ -205,6 +205,7 @@ def prepare(
     fn: Callable[..., Any],
     optimizer_factory: Callable[..., Any],
     hyperparameters: dict[str, Any],
+    keywords: FactoryKeywords,
     *,
     x0: PyTree,
     starts: PyTree,
@@ -230,7 +231,8 @@ def prepare(
     unroll: int,
     devices: Any,
 ) -> Prepared:
-    """Check every argument of one factory's numeric sweep and plan it (see :func:`sweep`)."""
+    """Check every argument of one factory's numeric sweep and plan it (see :func:`sweep`);
+    ``keywords``: :func:`jaxdescent._input_checks.check_factory_keywords` of the factory."""
     check_callable("fn", fn, "a callable objective fn(params, ...)")
     check_callable("optimizer_factory", optimizer_factory, "a factory of optimizers, e.g. jd.adam")
     check_not_traced(x0=x0, starts=starts, seeds=seeds, args=args, data=data, **hyperparameters)
@@ -249,12 +251,10 @@ def prepare(
         diverge_above=diverge_above,
         unroll=unroll,
     )
-    accepted = check_factory_keywords(optimizer_factory, hyperparameters)
-    floats = _categorical.float_defaults(optimizer_factory)
-    grid = make_grid(hyperparameters, pairing, x0, starts, seeds, floats)
+    grid = make_grid(hyperparameters, pairing, x0, starts, seeds, keywords.floats)
     check_data(data, batch_size, sampling, seeds is not None, key_name="seeds")
     check_records_fit(config, grid.one_start(), runs=grid.size)
-    grid = with_defaults(optimizer_factory, grid, accepted)
+    grid = with_defaults(optimizer_factory, grid, keywords.accepted)
     named = functools.partial(_categorical.naming_branches, optimizer_factory, grid)
     shared = {
         "fixed": grid.fixed,
