@@ -72,8 +72,6 @@ class _Carry(NamedTuple):
     moves: jax.Array  # the steps this run has moved: all of them until it diverges
     t: jax.Array
     order: jax.Array | None = None  # the epoch's permutation when shuffling minibatches
-    settled: PyTree = None  # the state before this step's update: the final state when
-    # the last step only records (unused otherwise, so XLA drops it from the loop)
 
 
 class _Record(NamedTuple):
@@ -175,21 +173,19 @@ def _step(
     of divergence; an objective that changes with the step (minibatches, a key)
     needs ``latch``: a run that has missed a move never moves again. The count
     is the only per-step bookkeeping (docs/performance.md has the alternatives
-    measured). A step taken at ``t = steps`` records the final parameters and
-    does not move.
+    measured).
     """
     grads, record = _observe(objective, config, carry)
     value_fn = lambda params: objective(params, carry.t, carry.order)[0]  # noqa: E731
     updates, opt_state = optimizer.update(
         grads, carry.opt_state, carry.params, value=record.loss, grad=grads, value_fn=value_fn
     )
-    ok = _healthy(config, record.loss) & (carry.t < config.steps)  # step T only records
+    ok = _healthy(config, record.loss)
     if latch:
         ok = ok & (carry.moves == carry.t)
     new = _Carry(
         params=_tree.tree_map(functools.partial(_move_if, ok), carry.params, updates),
         opt_state=opt_state,
-        settled=carry.opt_state,
         moves=carry.moves + ok.astype(carry.moves.dtype),
         t=carry.t + 1,
         order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
@@ -299,30 +295,23 @@ def run_descent(
     step = functools.partial(_step, objective, optimizer, config, latch, reorder)
     t0 = jnp.array(0, jnp.int32)
     opt_state = optimizer.init(x0) if opt_state is None else opt_state
-    carry = _Carry(x0, opt_state, t0, t0, order, settled=opt_state)
+    carry = _Carry(x0, opt_state, t0, t0, order)
 
     evaluations, records = None, None
-    if config.record_every == 1 and config.evaluate is None:
-        # Every step recorded, the final parameters too: steps + 1 alike steps, the last one
-        # recording only, written in place by one scan.
-        carry, records = _records(step, carry, config.steps + 1, 1, config.unroll)
-        last = jax.tree_util.tree_map(lambda x: x[-1], records)
-        final_state = carry.settled  # the recording-only step's update is not kept
+    if config.record_every is None:
+        carry = _run(step, carry, config.steps, config.unroll)
     else:
-        if config.record_every is None:
-            carry = _run(step, carry, config.steps, config.unroll)
-        else:
-            n_blocks = config.steps // config.block
-            carry, evaluations, records = _blocks(step, config, carry, n_blocks)
-            left = config.steps - n_blocks * config.block
-            if left:
-                carry, tail_evaluation, tail = _tail(step, config, carry, left)
-                records = _concat(records, tail)
-                if config.evaluate is not None:
-                    evaluations = _concat(evaluations, tail_evaluation)
-        _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
-        records = _one(last) if records is None else _concat(records, _one(last))
-        final_state = carry.opt_state
+        n_blocks = config.steps // config.block
+        carry, evaluations, records = _blocks(step, config, carry, n_blocks)
+        left = config.steps - n_blocks * config.block
+        if left:
+            carry, tail_evaluation, tail = _tail(step, config, carry, left)
+            records = _concat(records, tail)
+            if config.evaluate is not None:
+                evaluations = _concat(evaluations, tail_evaluation)
+    _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
+    records = _one(last) if records is None else _concat(records, _one(last))
+    final_state = carry.opt_state
     if config.evaluate is not None:
         evaluations = _concat(evaluations, _one(_evaluate(config, carry.params)))
     diverged_at = _diverged_at(config, carry, last)
