@@ -1,7 +1,8 @@
 """One descent as a pure function of arrays: the kernel that ``minimize`` and ``sweep`` share.
 
 Nothing here compiles. ``minimize`` jits :func:`run_descent`; ``sweep`` jits
-``vmap(run_descent)``. The objective's output is checked while it is traced
+``vmap(run_descent)``. This module shapes the loop (how steps group into records
+and evaluations); each step is :func:`jaxdescent._step.step`. The objective's output is checked while it is traced
 (:func:`jaxdescent._input_checks.check_loss`), so a compiled call repeats no check.
 """
 
@@ -18,9 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxdescent import _tree
-from jaxdescent._batches import Sampling, draw_batch, epoch_order, next_order, num_examples
-from jaxdescent._input_checks import check_descent_settings, check_evaluation, check_loss
+from jaxdescent import _step, _tree
+from jaxdescent._batches import Sampling, epoch_order, next_order, num_examples
+from jaxdescent._input_checks import check_descent_settings
+from jaxdescent._step import Carry, Record, evaluate, healthy, observe
 
 PyTree = Any
 
@@ -66,141 +68,19 @@ class DescentConfig:
         return np.append(np.arange(0, self.steps, self.block), self.steps).astype(np.int32)
 
 
-class _Carry(NamedTuple):
-    params: PyTree
-    opt_state: PyTree
-    moves: jax.Array  # the steps this run has moved: all of them until it diverges
-    t: jax.Array
-    order: jax.Array | None = None  # the epoch's permutation when shuffling minibatches
-
-
-class _Record(NamedTuple):
-    loss: jax.Array
-    grad_norm: jax.Array | None
-    params: PyTree | None
-    aux: PyTree | None
-
-
-def _objective(fn, config: DescentConfig, args, data, key, params, t, order=None):
-    """``fn`` at ``params`` for step ``t`` (drawing its minibatch), always as ``(loss, aux)``."""
-    if data is not None:
-        batch = data
-        if config.batch_size is not None:
-            batch = draw_batch(data, key, t, config.batch_size, config.sampling, order)
-        out = fn(params, batch, *args)
-    elif key is not None:
-        out = fn(params, *args, key=jax.random.fold_in(key, t))
-    else:
-        out = fn(params, *args)
-    check_loss(out, config.has_aux)
-    return out if config.has_aux else (out, None)
-
-
-def _evaluate(config: DescentConfig, params: PyTree) -> PyTree:
-    """``evaluate(params)`` as arrays, its output checked while it is traced."""
-    out = config.evaluate(params)
-    check_evaluation(out)
-    return jax.tree_util.tree_map(jnp.asarray, out)
-
-
-def _observe(objective, config: DescentConfig, carry: _Carry, with_grads: bool = True):
-    """Loss, gradient (``None`` without ``with_grads``) and the record of the current parameters.
-
-    The final record needs no gradient unless its norm is recorded.
-    """
-    inputs = (carry.params, carry.t, carry.order)
-    if with_grads:
-        (loss, aux), grads = jax.value_and_grad(objective, has_aux=True)(*inputs)
-        grads = _tree.tree_map(_conj_if_complex, grads)
-    else:
-        (loss, aux), grads = objective(*inputs), None
-    record = _Record(
-        loss=loss,
-        grad_norm=_tree.l2_norm(grads) if config.record_grad_norm else None,
-        params=carry.params if config.record_params else None,
-        aux=aux,
-    )
-    return grads, record
-
-
-def _conj_if_complex(g: jax.Array) -> jax.Array:
-    """The gradient as an optimizer needs it: ``conj(jax.grad)`` for a complex leaf.
-
-    For a real loss ``C`` of a complex ``w = x + iy``, ``jax.grad`` returns
-    ``dC/dx - i dC/dy``; its conjugate is the direction of steepest ascent, which
-    optax's optimizers expect (as optax's own complex tests pass them). A real
-    leaf is returned as it is.
-    """
-    return jnp.conj(g) if jnp.iscomplexobj(g) else g
-
-
 def _shuffles(config: DescentConfig, data) -> bool:
     """Whether minibatches walk through a carried permutation per epoch."""
     return data is not None and config.batch_size is not None and config.sampling == "shuffle"
 
 
-def _move_if(ok: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
-    """``w + u`` where ``ok``, else ``w`` exactly, even when ``u`` is NaN or infinite; ``u`` is
-    cast to ``w``'s dtype, as ``optax.apply_updates`` does, so every leaf keeps its dtype.
-
-    Equal to ``jnp.where(ok, w + u, w)``, with the per-run flag made elementwise
-    through ``0 * w`` (which XLA may not fold, because of NaN) so that the select
-    stays elementwise and fused under ``vmap``. A non-finite ``w`` gives a NaN
-    flag, which keeps ``w``: frozen runs stay frozen.
-    """
-    flag = jnp.real(ok.astype(w.dtype) + 0 * w)  # real already, unless ``w`` is complex
-    return jnp.where(flag > 0.5, w + u.astype(w.dtype), w)
-
-
-def _healthy(config: DescentConfig, loss: jax.Array) -> jax.Array:
-    """The loss is finite (and at most ``diverge_above``): the run may move on."""
-    finite = jnp.isfinite(loss)
-    if config.diverge_above < math.inf:
-        finite = finite & (loss <= config.diverge_above)
-    return finite
-
-
-def _step(
-    objective, optimizer, config: DescentConfig, latch: bool, reorder, carry: _Carry
-) -> tuple[_Carry, _Record]:
-    """One descent step; a run whose loss stops being finite is frozen where it stands.
-
-    A run moves while its loss is finite, and counts its moves. Parameters that
-    an update overflows make the next loss non-finite, which freezes the run at
-    that step (its recorded parameters are then the non-finite ones). For an
-    objective that depends only on the parameters, a frozen run's loss stays
-    what it was, so the freeze holds by itself and the count stops at the step
-    of divergence; an objective that changes with the step (minibatches, a key)
-    needs ``latch``: a run that has missed a move never moves again. The count
-    is the only per-step bookkeeping (docs/performance.md has the alternatives
-    measured).
-    """
-    grads, record = _observe(objective, config, carry)
-    value_fn = lambda params: objective(params, carry.t, carry.order)[0]  # noqa: E731
-    updates, opt_state = optimizer.update(
-        grads, carry.opt_state, carry.params, value=record.loss, grad=grads, value_fn=value_fn
-    )
-    ok = _healthy(config, record.loss)
-    if latch:
-        ok = ok & (carry.moves == carry.t)
-    new = _Carry(
-        params=_tree.tree_map(functools.partial(_move_if, ok), carry.params, updates),
-        opt_state=opt_state,
-        moves=carry.moves + ok.astype(carry.moves.dtype),
-        t=carry.t + 1,
-        order=None if carry.order is None else reorder(carry.t + 1, order=carry.order),
-    )
-    return new, record
-
-
-def _run(step, carry: _Carry, n: int, unroll: int) -> _Carry:
+def _run(step, carry: Carry, n: int, unroll: int) -> Carry:
     """``n`` steps without recording anything."""
     if n == 0:
         return carry
     return jax.lax.scan(lambda c, _: (step(c)[0], None), carry, length=n, unroll=unroll)[0]
 
 
-def _records(step, carry: _Carry, count: int, every: int, unroll: int):
+def _records(step, carry: Carry, count: int, every: int, unroll: int):
     """``count`` chunks of ``every`` steps, recording the first step of each chunk."""
 
     def chunk(c, _):
@@ -210,7 +90,7 @@ def _records(step, carry: _Carry, count: int, every: int, unroll: int):
     return jax.lax.scan(chunk, carry, length=count, unroll=1 if every > 1 else unroll)
 
 
-def _blocks(step, config: DescentConfig, carry: _Carry, count: int):
+def _blocks(step, config: DescentConfig, carry: Carry, count: int):
     """``count`` blocks of ``config.block`` steps, each opened by an evaluation."""
     every = config.record_every
     per_block = config.block // every
@@ -220,7 +100,7 @@ def _blocks(step, config: DescentConfig, carry: _Carry, count: int):
         return carry, None, records
 
     def block(c, _):
-        evaluation = _evaluate(config, c.params)
+        evaluation = evaluate(config, c.params)
         c, records = _records(step, c, per_block, every, config.unroll)
         return c, (evaluation, records)
 
@@ -229,12 +109,12 @@ def _blocks(step, config: DescentConfig, carry: _Carry, count: int):
     return carry, evaluations, flat
 
 
-def _tail(step, config: DescentConfig, carry: _Carry, left: int):
+def _tail(step, config: DescentConfig, carry: Carry, left: int):
     """The last ``left < block`` steps: evaluated once, recorded every ``record_every``."""
     every = config.record_every
     evaluation = None
     if config.evaluate is not None:
-        evaluation = _one(_evaluate(config, carry.params))
+        evaluation = _one(evaluate(config, carry.params))
     carry, records = _records(step, carry, left // every, every, config.unroll)
     if left % every:
         carry, record = step(carry)
@@ -256,7 +136,7 @@ class Descent(NamedTuple):
     """One descent's outputs, its records stacked on a leading axis (the last one at the
     final parameters): what ``sweep``'s kernel returns per run, and ``minimize`` wraps."""
 
-    records: _Record
+    records: Record
     evaluations: PyTree | None
     final_params: PyTree
     final_loss: jax.Array
@@ -285,17 +165,17 @@ def run_descent(
     Pure and traceable: no validation, no compilation, safe under ``jit`` and ``vmap``.
     """
     optimizer = optax.with_extra_args_support(optimizer)
-    objective = functools.partial(_objective, fn, config, args, data, key)
+    objective = functools.partial(_step.objective, fn, config, args, data, key)
     order, reorder = None, None
     if _shuffles(config, data):
         n, batch_size = num_examples(data), config.batch_size
         order = epoch_order(key, jnp.array(0, jnp.int32), n, batch_size)
         reorder = functools.partial(next_order, key, n=n, batch_size=batch_size)
     latch = _depends_on_step(config, data, key)
-    step = functools.partial(_step, objective, optimizer, config, latch, reorder)
+    step = functools.partial(_step.step, objective, optimizer, config, latch, reorder)
     t0 = jnp.array(0, jnp.int32)
     opt_state = optimizer.init(x0) if opt_state is None else opt_state
-    carry = _Carry(x0, opt_state, t0, t0, order)
+    carry = Carry(x0, opt_state, t0, t0, order)
 
     evaluations, records = None, None
     if config.record_every is None:
@@ -309,18 +189,18 @@ def run_descent(
             records = _concat(records, tail)
             if config.evaluate is not None:
                 evaluations = _concat(evaluations, tail_evaluation)
-    _, last = _observe(objective, config, carry, with_grads=config.record_grad_norm)
+    _, last = observe(objective, config, carry, with_grads=config.record_grad_norm)
     records = _one(last) if records is None else _concat(records, _one(last))
     final_state = carry.opt_state
     if config.evaluate is not None:
-        evaluations = _concat(evaluations, _one(_evaluate(config, carry.params)))
+        evaluations = _concat(evaluations, _one(evaluate(config, carry.params)))
     diverged_at = _diverged_at(config, carry, last)
     return Descent(records, evaluations, carry.params, last.loss, diverged_at, final_state)
 
 
-def _diverged_at(config: DescentConfig, carry: _Carry, last: _Record) -> jax.Array:
+def _diverged_at(config: DescentConfig, carry: Carry, last: Record) -> jax.Array:
     """The step whose loss first failed: the run's move count if it stopped moving;
     ``steps`` if only the final loss or parameters are not finite; else -1."""
-    finished = _healthy(config, last.loss) & _tree.all_finite(carry.params)
+    finished = healthy(config, last.loss) & _tree.all_finite(carry.params)
     steps = jnp.int32(config.steps)
     return jnp.where(carry.moves < steps, carry.moves, jnp.where(finished, -1, steps))

@@ -30,8 +30,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdescent import _files
-from jaxdescent._descent import DescentConfig, _objective
+from jaxdescent import _files, _step
+from jaxdescent._descent import DescentConfig
 from jaxdescent._optimizer import weakly_typed
 
 PyTree = Any
@@ -70,9 +70,8 @@ def identity(kernel: Any, grid: Any, shared: dict[str, Any], chunk: int) -> dict
     t0 = jnp.zeros([], jnp.int32)
 
     def objective(params, args, data):
-        return jax.value_and_grad(
-            lambda p: _objective(fn.value, config, args, data, key, p, t0)[0]
-        )(params)
+        loss = lambda p: _step.objective(fn.value, config, args, data, key, p, t0)[0]  # noqa: E731
+        return jax.value_and_grad(loss)(params)
 
     def optimizer(values, params):
         values = {k: weakly_typed(v) for k, v in values.items()}
