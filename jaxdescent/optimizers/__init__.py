@@ -10,10 +10,11 @@ checked in ``update``, where the parameters are known). A wrong value raises a
 ``ValueError`` or ``TypeError`` naming the argument.
 """
 
+from jaxdescent.optimizers._adabelief import adabelief
 from jaxdescent.optimizers._adafactor import adafactor
 from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
 from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
-from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
+from jaxdescent.optimizers._adan import adan
 from jaxdescent.optimizers._ademamix import ademamix
 from jaxdescent.optimizers._adopt import adopt
 from jaxdescent.optimizers._dadapt_adamw import dadapt_adamw
@@ -35,6 +36,7 @@ from jaxdescent.optimizers._schedule_free import schedule_free_adamw, schedule_f
 from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
 from jaxdescent.optimizers._sm3 import sm3
 from jaxdescent.optimizers._trust_ratio import fromage, lars
+from jaxdescent.optimizers._yogi import yogi
 
 __all__ = [
     "adabelief",
