@@ -95,14 +95,9 @@ def _adabelief_init(h, params):
 
 def _adabelief_m_hat(h, grads, m, t):
     """The bias-corrected mean ``m_hat``, or its Nesterov look-ahead when ``h.nesterov``."""
-    b1 = h.b1
     if not h.nesterov:
-        return _tree.bias_corrected(m, b1, t)
-    return _tree.tree_map(
-        lambda m, g: b1 * m + (1 - b1) * g,
-        _tree.bias_corrected(m, b1, optax.safe_increment(t)),
-        _tree.bias_corrected(grads, b1, t),
-    )
+        return _tree.bias_corrected(m, h.b1, t)
+    return _tree.nesterov_bias_corrected(m, grads, h.b1, t)
 
 
 def _adabelief_update(h, grads, state, params=None, **extra_args):
