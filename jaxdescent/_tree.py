@@ -12,6 +12,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import optax
 
 from jaxdescent._checks import check_mask_tree
 from jaxdescent._optimizer import weakly_typed
@@ -244,3 +245,16 @@ def abs_sq_like(x: jax.Array) -> jax.Array:
     """:func:`abs_sq` in ``x``'s own dtype (complex with zero imaginary part for a complex ``x``):
     what a moment stored in the parameters' dtype receives, as optax's does by promotion."""
     return abs_sq(x).astype(x.dtype)
+
+
+def nesterov_bias_corrected(moment: PyTree, grads: PyTree, decay: Any, count: jax.Array) -> PyTree:
+    """NAdam's look-ahead ``decay m / (1 - decay^(t+1)) + (1 - decay) g / (1 - decay^t)``.
+
+    ``m`` is the updated ``moment`` and ``t`` the step ``count``; each term is corrected
+    by :func:`bias_corrected` (shared by ``adam(nesterov=True)`` and ``adabelief``).
+    """
+    return tree_map(
+        lambda m, g: decay * m + (1 - decay) * g,
+        bias_corrected(moment, decay, optax.safe_increment(count)),
+        bias_corrected(grads, decay, count),
+    )

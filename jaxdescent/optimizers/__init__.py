@@ -10,12 +10,14 @@ checked in ``update``, where the parameters are known). A wrong value raises a
 ``ValueError`` or ``TypeError`` naming the argument.
 """
 
+from jaxdescent.optimizers._adabelief import adabelief
 from jaxdescent.optimizers._adafactor import adafactor
 from jaxdescent.optimizers._adam import adam, adamw, nadam, nadamw
-from jaxdescent.optimizers._adam_variants import adamax, adamaxw, amsgrad, radam
-from jaxdescent.optimizers._adaptive import adabelief, adan, yogi
+from jaxdescent.optimizers._adamax import adamax, adamaxw
+from jaxdescent.optimizers._adan import adan
 from jaxdescent.optimizers._ademamix import ademamix
 from jaxdescent.optimizers._adopt import adopt
+from jaxdescent.optimizers._amsgrad import amsgrad
 from jaxdescent.optimizers._dadapt_adamw import dadapt_adamw
 from jaxdescent.optimizers._layerwise import lamb, novograd
 from jaxdescent.optimizers._lbfgs import lbfgs
@@ -29,12 +31,14 @@ from jaxdescent.optimizers._optimistic import (
 )
 from jaxdescent.optimizers._polyak import polyak_sgd
 from jaxdescent.optimizers._prodigy import prodigy
+from jaxdescent.optimizers._radam import radam
 from jaxdescent.optimizers._rms import adadelta, adagrad, rmsprop
 from jaxdescent.optimizers._rprop import rprop
 from jaxdescent.optimizers._schedule_free import schedule_free_adamw, schedule_free_sgd
 from jaxdescent.optimizers._sgd import noisy_sgd, sgd, sign_sgd, signum
 from jaxdescent.optimizers._sm3 import sm3
 from jaxdescent.optimizers._trust_ratio import fromage, lars
+from jaxdescent.optimizers._yogi import yogi
 
 __all__ = [
     "adabelief",

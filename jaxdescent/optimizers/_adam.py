@@ -37,13 +37,10 @@ def adam_moments(grads: Any, state: Any, b1: Any, b2: Any, nesterov: bool) -> tu
     t = optax.safe_increment(state.count)
     m = _tree.ema(grads, state.mu, b1)
     v = _tree.ema(grads, state.nu, b2, order=2)
-    m_hat = _tree.bias_corrected(m, b1, t)
     if nesterov:
-        m_hat = _tree.tree_map(
-            lambda m, g: b1 * m + (1 - b1) * g,
-            _tree.bias_corrected(m, b1, optax.safe_increment(t)),
-            _tree.bias_corrected(grads, b1, t),
-        )
+        m_hat = _tree.nesterov_bias_corrected(m, grads, b1, t)
+    else:
+        m_hat = _tree.bias_corrected(m, b1, t)
     return t, m, v, m_hat, _tree.bias_corrected(v, b2, t)
 
 
