@@ -13,7 +13,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxdescent._checks import check_mask_tree
+from jaxdescent._hyperparameter_checks import check_mask_tree
 from jaxdescent._optimizer import weakly_typed
 
 PyTree = Any

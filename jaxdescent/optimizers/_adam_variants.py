@@ -9,13 +9,12 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
+from jaxdescent._checks import check_flag, check_range
+from jaxdescent._hyperparameter_checks import (
     check_decay,
-    check_flag,
     check_learning_rate,
     check_moment_dtype,
     check_nonnegative,
-    check_range,
 )
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import AdamState, adam_moments
