@@ -30,9 +30,9 @@ import numpy as np
 import optax
 
 from jaxdescent._checks import check_directory, shown
-from jaxdescent._input_checks import FactoryKeywords, check_factory_keywords, check_not_traced
 from jaxdescent._memory import check_records_fit
 from jaxdescent._optimizer import weakly_typed
+from jaxdescent._sweep_checks import FactoryKeywords, check_factory_keywords, check_not_traced
 
 OPTIMIZER = "optimizer"
 RUN_FIELDS = ("loss", "grad_norm", "params", "final_loss", "final_params", "diverged")

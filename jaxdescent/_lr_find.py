@@ -26,10 +26,11 @@ from jaxdescent._checks import (
     shown,
 )
 from jaxdescent._descent import DescentConfig
-from jaxdescent._input_checks import check_factory_keywords, float_params
+from jaxdescent._input_checks import float_params
 from jaxdescent._memory import check_records_fit
 from jaxdescent._minimize import Trajectory, minimize
 from jaxdescent._sweep import sweep
+from jaxdescent._sweep_checks import check_factory_keywords
 
 PyTree = Any
 METHODS = ("range", "parallel")

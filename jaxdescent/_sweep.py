@@ -39,17 +39,12 @@ from jaxdescent._batches import Sampling
 from jaxdescent._checks import check_callable, check_directory, check_flag
 from jaxdescent._descent import DescentConfig
 from jaxdescent._grid import Grid, make_grid, with_defaults
-from jaxdescent._input_checks import (
-    FactoryKeywords,
-    check_args,
-    check_data,
-    check_not_traced,
-    check_tolerance,
-)
+from jaxdescent._input_checks import check_args, check_data, check_tolerance
 from jaxdescent._memory import check_records_fit
 from jaxdescent._optimizer import Static
 from jaxdescent._results import SweepResult
 from jaxdescent._store import Store
+from jaxdescent._sweep_checks import FactoryKeywords, check_not_traced
 
 PyTree = Any
 
@@ -232,7 +227,7 @@ def prepare(
     devices: Any,
 ) -> Prepared:
     """Check every argument of one factory's numeric sweep and plan it (see :func:`sweep`);
-    ``keywords``: :func:`jaxdescent._input_checks.check_factory_keywords` of the factory."""
+    ``keywords``: :func:`jaxdescent._sweep_checks.check_factory_keywords` of the factory."""
     check_callable("fn", fn, "a callable objective fn(params, ...)")
     check_callable("optimizer_factory", optimizer_factory, "a factory of optimizers, e.g. jd.adam")
     check_not_traced(x0=x0, starts=starts, seeds=seeds, args=args, data=data, **hyperparameters)
