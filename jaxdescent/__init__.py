@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from jaxdescent import datasets, landscapes, optimizers
 from jaxdescent._cache import disable_compilation_cache, enable_compilation_cache
 from jaxdescent._compare import Comparison, compare_with_optax
-from jaxdescent._lr_find import LRFindResult, lr_find
+from jaxdescent._lr_find import lr_find
+from jaxdescent._lr_find_result import LRFindResult
 from jaxdescent._minimize import Trajectory, minimize
 from jaxdescent._progress import SweepInterrupted
 from jaxdescent._results import SweepResult

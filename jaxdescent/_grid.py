@@ -18,8 +18,9 @@ import numpy as np
 
 from jaxdescent import _categorical
 from jaxdescent._checks import check_choice, check_optimizer
-from jaxdescent._input_checks import check_hyperparameter, check_seeds, check_starts, float_params
+from jaxdescent._input_checks import float_params
 from jaxdescent._optimizer import Static, hyperparameters, is_numeric
+from jaxdescent._sweep_checks import check_hyperparameter, check_seeds, check_starts
 
 PyTree = Any
 RESERVED = ("sample", "start", "seed")

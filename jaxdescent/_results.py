@@ -1,6 +1,7 @@
 """``SweepResult``: the named record of a sweep, and the questions it answers.
 
-Selection and ranking live in :mod:`jaxdescent._results_query`, the summary table in
+Selection lives in :mod:`jaxdescent._results_select`, ranking in
+:mod:`jaxdescent._results_rank`, the summary table in
 :mod:`jaxdescent._results_summary`, pandas and xarray views in
 :mod:`jaxdescent._results_frames`, and the file format in :mod:`jaxdescent._results_io`.
 """
@@ -12,15 +13,14 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-import jax
 import numpy as np
 
-from jaxdescent import _results_frames, _results_io, _results_query
+from jaxdescent import _results_frames, _results_io
+from jaxdescent._results_rank import best_config
+from jaxdescent._results_select import take, where_positions, where_values
 from jaxdescent._results_summary import summary_text
 
 PyTree = Any
-_RUN_FIELDS = ("loss", "grad_norm", "final_loss", "diverged", "diverged_at", "steps_to_tolerance")
-_RUN_FIELDS += _results_io.TREES
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -132,7 +132,7 @@ class SweepResult:
           >>> res.sel(learning_rate=0.19, method="nearest").coords["seed"]
           array([0, 1, 2], dtype=uint32)
         """
-        return self._take(_results_query.where_values(self, coords, method))
+        return take(self, where_values(self, coords, method))
 
     def isel(self, **positions: int | Sequence[int]) -> SweepResult:
         """The runs at the given positions: an integer drops its dim, a list keeps it.
@@ -148,27 +148,7 @@ class SweepResult:
           >>> res.isel(learning_rate=[0, -1]).coords["learning_rate"]
           array([0.1, 0.3], dtype=float32)
         """
-        return self._take(_results_query.where_positions(self, positions))
-
-    def _take(self, where: dict[str, int | list[int]]) -> SweepResult:
-        """The runs at positions ``where`` (an int drops the dim, a list keeps it)."""
-
-        def take(x: Any) -> Any:  # one axis at a time, the last first: two lists make a grid
-            for axis in reversed(range(len(self.dims))):
-                if (w := where.get(self.dims[axis])) is not None:
-                    x = x[(slice(None),) * axis + (np.asarray(w) if isinstance(w, list) else w,)]
-            return x
-
-        fields = {f: _tree_map(take, getattr(self, f)) for f in _RUN_FIELDS}
-        coords = {}
-        for name, values in self.coords.items():
-            dim = name if name in self.dims else "sample"
-            if dim not in where:
-                coords[name] = values
-            elif isinstance(where[dim], list):
-                coords[name] = np.asarray(values)[where[dim]]
-        dims = tuple(d for d in self.dims if not isinstance(where.get(d, []), int))
-        return dataclasses.replace(self, dims=dims, coords=coords, **fields)
+        return take(self, where_positions(self, positions))
 
     def best(
         self,
@@ -209,20 +189,7 @@ class SweepResult:
           >>> res.best(over="start", reduce="max")  # |w|^2 (1 - 2 lr)^2, the worst start
           {'learning_rate': 0.25, 'final_loss': 0.25}
         """
-        ranking = _results_query.rank(self, metric, over, reduce, mode, allow_diverged)
-        if not ranking.order.size:
-            what = (
-                "every run diverged"
-                if ranking.dims == self.dims
-                else (f"every configuration over {over!r} has a run that diverged")
-            )
-            raise ValueError(
-                f"`best` has nothing to pick: {what} (or has a non-finite {metric}); "
-                "pass allow_diverged=True to rank them anyway"
-            )
-        i = int(ranking.order[0])
-        winner = _results_query.config_coords(self, ranking.dims, i)
-        return {**winner, metric: ranking.value.flat[i].item()}
+        return best_config(self, metric, over, reduce, mode, allow_diverged)
 
     def summary(
         self,
@@ -304,10 +271,6 @@ class SweepResult:
             number or per-run shapes of the leaves); ``path`` is a directory.
         """
         return _results_io.load(cls, path, like)
-
-
-def _tree_map(f, tree: PyTree) -> PyTree:
-    return None if tree is None else jax.tree_util.tree_map(f, tree)
 
 
 def steps_to_tolerance(loss: np.ndarray, steps: np.ndarray, tolerance: float | None) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxdescent._results_query import final_evaluations, named_leaves
+from jaxdescent._results_rank import final_evaluations, named_leaves
 
 _PER_RUN = ("final_loss", "diverged", "diverged_at", "steps_to_tolerance")
 

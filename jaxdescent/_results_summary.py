@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from jaxdescent._checks import check_positive_int
-from jaxdescent._results_query import Ranking, check_over, config_coords, describe_over, rank
+from jaxdescent._results_rank import Ranking, check_over, config_coords, describe_over, rank
 
 
 def _fmt(value: Any) -> str:

@@ -11,7 +11,7 @@ The road of one hyperparameter, ``sweep(fn, jd.adam, learning_rate=[1e-3, 1e-2],
    given once and the factory's float defaults are shared by every run
    (``Grid.fixed``), the rest (an integer too, unless its default is a float) are
    static settings. A numeric one that the factory branches on in Python fails the
-   trace; :func:`jaxdescent._categorical.naming_branches` then names it.
+   trace; :func:`jaxdescent._branching.naming_branches` then names it.
 2. :meth:`jaxdescent._grid.Grid.runs` picks each run's values by flat index.
 3. :func:`jaxdescent._execute.kernel`, one ``jit(vmap(run_descent))``, calls
    ``jd.adam(**values)`` per run, every numeric value traced and weakly typed,
@@ -34,22 +34,17 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from jaxdescent import _categorical, _execute
+from jaxdescent import _branching, _categorical, _execute
 from jaxdescent._batches import Sampling
 from jaxdescent._checks import check_callable, check_directory, check_flag
 from jaxdescent._descent import DescentConfig
 from jaxdescent._grid import Grid, make_grid, with_defaults
-from jaxdescent._input_checks import (
-    FactoryKeywords,
-    check_args,
-    check_data,
-    check_not_traced,
-    check_tolerance,
-)
+from jaxdescent._input_checks import check_args, check_data, check_tolerance
 from jaxdescent._memory import check_records_fit
 from jaxdescent._optimizer import Static
 from jaxdescent._results import SweepResult
 from jaxdescent._store import Store
+from jaxdescent._sweep_checks import FactoryKeywords, check_not_traced
 
 PyTree = Any
 
@@ -232,7 +227,7 @@ def prepare(
     devices: Any,
 ) -> Prepared:
     """Check every argument of one factory's numeric sweep and plan it (see :func:`sweep`);
-    ``keywords``: :func:`jaxdescent._input_checks.check_factory_keywords` of the factory."""
+    ``keywords``: :func:`jaxdescent._sweep_checks.check_factory_keywords` of the factory."""
     check_callable("fn", fn, "a callable objective fn(params, ...)")
     check_callable("optimizer_factory", optimizer_factory, "a factory of optimizers, e.g. jd.adam")
     check_not_traced(x0=x0, starts=starts, seeds=seeds, args=args, data=data, **hyperparameters)
@@ -255,7 +250,7 @@ def prepare(
     check_data(data, batch_size, sampling, seeds is not None, key_name="seeds")
     check_records_fit(config, grid.one_start(), runs=grid.size)
     grid = with_defaults(optimizer_factory, grid, keywords.accepted)
-    named = functools.partial(_categorical.naming_branches, optimizer_factory, grid)
+    named = functools.partial(_branching.naming_branches, optimizer_factory, grid)
     shared = {
         "fixed": grid.fixed,
         "starts": grid.starts,
@@ -279,5 +274,5 @@ def prepare(
             **fields,
         )
 
-    check = functools.partial(_categorical.check_traceable, optimizer_factory, grid)
+    check = functools.partial(_branching.check_traceable, optimizer_factory, grid)
     return Prepared(run, config, grid, check)

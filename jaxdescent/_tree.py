@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxdescent._checks import check_mask_tree
+from jaxdescent._hyperparameter_checks import check_mask_tree
 from jaxdescent._optimizer import weakly_typed
 
 PyTree = Any

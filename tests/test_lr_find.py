@@ -13,7 +13,7 @@ import optax
 import pytest
 
 import jaxdescent as jd
-from jaxdescent._lr_find import smooth, steep, stop_index, valley
+from jaxdescent._lr_find_result import smooth, steep, stop_index, valley
 
 
 def quadratic(a: float):

@@ -9,12 +9,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
-    check_decay,
-    check_flag,
-    check_learning_rate,
-    check_nonnegative,
-)
+from jaxdescent._checks import check_flag
+from jaxdescent._hyperparameter_checks import check_decay, check_learning_rate, check_nonnegative
 from jaxdescent._optimizer import transformation
 
 

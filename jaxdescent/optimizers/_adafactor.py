@@ -10,17 +10,14 @@ import numpy as np
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
+from jaxdescent._checks import check_flag, check_float_dtype, check_positive_int, check_range
+from jaxdescent._hyperparameter_checks import (
     check_decay,
-    check_flag,
-    check_float_dtype,
     check_learning_rate,
     check_mask,
     check_mask_tree,
     check_nonnegative,
     check_positive,
-    check_positive_int,
-    check_range,
 )
 from jaxdescent._optimizer import transformation
 

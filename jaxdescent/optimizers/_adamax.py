@@ -8,11 +8,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
-    check_decay,
-    check_learning_rate,
-    check_nonnegative,
-)
+from jaxdescent._hyperparameter_checks import check_decay, check_learning_rate, check_nonnegative
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import AdamState
 

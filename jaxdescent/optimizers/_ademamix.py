@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
+from jaxdescent._checks import check_float_dtype
+from jaxdescent._hyperparameter_checks import (
     check_decay,
-    check_float_dtype,
     check_learning_rate,
     check_mask,
     check_nonnegative,

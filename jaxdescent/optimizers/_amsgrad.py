@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
+from jaxdescent._checks import check_flag
+from jaxdescent._hyperparameter_checks import (
     check_decay,
-    check_flag,
     check_learning_rate,
     check_moment_dtype,
     check_nonnegative,

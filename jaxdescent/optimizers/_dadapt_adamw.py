@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_learning_rate, check_nonnegative, check_positive
+from jaxdescent._hyperparameter_checks import check_learning_rate, check_nonnegative, check_positive
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._prodigy import check_betas, check_scalars
 

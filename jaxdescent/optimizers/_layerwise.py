@@ -10,7 +10,12 @@ import numpy as np
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_mask, check_nonnegative
+from jaxdescent._hyperparameter_checks import (
+    check_decay,
+    check_learning_rate,
+    check_mask,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 
 

@@ -9,7 +9,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_flag, check_learning_rate, check_optimizer, check_positive_int
+from jaxdescent._checks import check_flag, check_optimizer, check_positive_int
+from jaxdescent._hyperparameter_checks import check_learning_rate
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._linesearch import scale_by_zoom_linesearch
 

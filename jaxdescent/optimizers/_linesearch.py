@@ -10,14 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxdescent._checks import (
-    check_choice,
-    check_flag,
-    check_nonnegative,
-    check_positive_int,
-    check_range,
-    shown,
-)
+from jaxdescent._checks import check_choice, check_flag, check_positive_int, check_range, shown
+from jaxdescent._hyperparameter_checks import check_nonnegative
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers import _zoom
 

@@ -9,7 +9,12 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate, check_mask, check_moment_dtype
+from jaxdescent._hyperparameter_checks import (
+    check_decay,
+    check_learning_rate,
+    check_mask,
+    check_moment_dtype,
+)
 from jaxdescent._optimizer import transformation
 
 

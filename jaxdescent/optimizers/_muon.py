@@ -13,15 +13,17 @@ import optax
 from jaxdescent import _tree
 from jaxdescent._checks import (
     check_choice,
-    check_decay,
     check_flag,
     check_float_dtype,
+    check_positive_int,
+    shown,
+)
+from jaxdescent._hyperparameter_checks import (
+    check_decay,
     check_learning_rate,
     check_mask,
     check_mask_tree,
     check_nonnegative,
-    check_positive_int,
-    shown,
 )
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import adam_moments

@@ -10,7 +10,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_learning_rate, check_nonnegative, check_range
+from jaxdescent._checks import check_range
+from jaxdescent._hyperparameter_checks import check_learning_rate, check_nonnegative
 from jaxdescent._optimizer import transformation
 
 _VARIANTS = ("sps", "sps+")

@@ -10,13 +10,12 @@ import numpy as np
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
+from jaxdescent._checks import check_flag, shown
+from jaxdescent._hyperparameter_checks import (
     check_decay,
-    check_flag,
     check_learning_rate,
     check_nonnegative,
     check_positive,
-    shown,
 )
 from jaxdescent._optimizer import transformation
 

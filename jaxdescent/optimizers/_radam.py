@@ -7,13 +7,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
-    check_decay,
-    check_flag,
-    check_learning_rate,
-    check_nonnegative,
-    check_range,
-)
+from jaxdescent._checks import check_flag, check_range
+from jaxdescent._hyperparameter_checks import check_decay, check_learning_rate, check_nonnegative
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import AdamState, adam_moments
 

@@ -10,7 +10,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_learning_rate, check_nonnegative, check_order, check_range
+from jaxdescent._checks import check_range
+from jaxdescent._hyperparameter_checks import check_learning_rate, check_nonnegative, check_order
 from jaxdescent._optimizer import transformation
 
 

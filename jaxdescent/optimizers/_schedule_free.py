@@ -14,14 +14,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
-    check_decay,
-    check_float_dtype,
-    check_learning_rate,
-    check_nonnegative,
-    check_positive_int,
-    check_range,
-)
+from jaxdescent._checks import check_float_dtype, check_positive_int, check_range
+from jaxdescent._hyperparameter_checks import check_decay, check_learning_rate, check_nonnegative
 from jaxdescent._optimizer import transformation, weakly_typed
 
 

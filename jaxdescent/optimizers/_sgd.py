@@ -9,14 +9,12 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import (
+from jaxdescent._checks import check_flag, check_key_or_seed, check_seed
+from jaxdescent._hyperparameter_checks import (
     check_decay,
-    check_flag,
-    check_key_or_seed,
     check_learning_rate,
     check_moment_dtype,
     check_nonnegative,
-    check_seed,
 )
 from jaxdescent._optimizer import transformation
 

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._checks import check_decay, check_learning_rate
+from jaxdescent._hyperparameter_checks import check_decay, check_learning_rate
 from jaxdescent._optimizer import transformation
 
 

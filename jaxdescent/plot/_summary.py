@@ -12,7 +12,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from jaxdescent._results_query import metric_values
+from jaxdescent._results_rank import metric_values
 from jaxdescent.plot._common import is_sweep_result, legend_outside, new_axes
 
 SPREADS = ("std", "range")
