@@ -2,8 +2,9 @@
 
 Nothing here compiles. ``minimize`` jits :func:`run_descent`; ``sweep`` jits
 ``vmap(run_descent)``. This module shapes the loop (how steps group into records
-and evaluations); each step is :func:`jaxdescent._step.step`. The objective's output is checked while it is traced
-(:func:`jaxdescent._input_checks.check_loss`), so a compiled call repeats no check.
+and evaluations); each step is :func:`jaxdescent._step.step`. The objective's output
+is checked while it is traced (:func:`jaxdescent._input_checks.check_loss`), so a
+compiled call repeats no check.
 """
 
 from __future__ import annotations
