@@ -4,7 +4,9 @@ The examples live in ``examples/`` as jupytext percent-format ``.py`` files. Sph
 only reads sources inside ``docs/``, so each build copies them into ``docs/examples/``
 (a generated folder, ignored by git) and myst-nb reads them through jupytext and
 executes them. ``JAXDESCENT_SMALL=1`` (inherited by the notebook kernels) makes the
-examples run at their small sizes, as ``--small`` does on the command line.
+examples run at their small sizes, as ``--small`` does on the command line. The
+examples' shared helper modules (``examples/_*.py``) are copied beside them, where the
+kernels (started in that folder) import them, and are not pages.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ os.environ["JAXDESCENT_SMALL"] = "1"
 
 
 def _copy_examples() -> None:
-    """Mirror ``examples/*.py`` into ``docs/examples/``, touching only changed files."""
+    """Mirror ``examples/*.py``, helpers included, into ``docs/examples/`` (changed files only)."""
     GENERATED.mkdir(exist_ok=True)
-    sources = {p.name: p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
+    sources = {p.name: p for p in EXAMPLES.glob("*.py")}
     for stale in GENERATED.glob("*.py"):
         if stale.name not in sources:
             stale.unlink()
@@ -73,7 +75,15 @@ nitpick_ignore = [
     ("py:exc", "CorruptFileError"),
 ]
 
-exclude_patterns = ["_build", "conf.py", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+# `examples/_*.py` are the examples' helper modules, imported by them, not pages.
+exclude_patterns = [
+    "_build",
+    "conf.py",
+    "examples/_*.py",
+    "Thumbs.db",
+    ".DS_Store",
+    "**.ipynb_checkpoints",
+]
 
 # MyST: $...$ maths, ::: fences, and heading anchors for cross-page links.
 myst_enable_extensions = ["dollarmath", "colon_fence"]

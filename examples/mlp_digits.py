@@ -35,28 +35,11 @@
 
 # %% tags=["remove-cell"]
 # %matplotlib inline
-# Command-line plumbing, removed from the docs page. `--small` (or JAXDESCENT_SMALL=1,
-# which the docs build sets) picks the small sizes; `--out DIR` saves the figures there.
-import argparse
-import os
-from pathlib import Path
+# Command-line plumbing (`--small`, `--out DIR`, `save`; see _command_line.py),
+# removed from the docs page.
+from _command_line import parse_command_line
 
-parser = argparse.ArgumentParser(description="An MLP on the digits, trained by backpropagation.")
-parser.add_argument("--small", action="store_true", help="small sizes (for tests and docs)")
-parser.add_argument("--out", type=Path, default=None, help="folder to save the figures in")
-cli, _ = parser.parse_known_args()  # in a notebook the kernel's own arguments are ignored
-SMALL = cli.small or os.environ.get("JAXDESCENT_SMALL") == "1"
-OUT = cli.out
-if OUT is not None:
-    OUT.mkdir(parents=True, exist_ok=True)
-
-
-def save(fig, name):
-    """Write ``fig`` to ``--out`` (when given) and hand it back for the page to show."""
-    if OUT is not None:
-        fig.savefig(OUT / f"{name}.png", dpi=80)
-    return fig
-
+SMALL, OUT, save = parse_command_line("An MLP on the digits, trained by backpropagation.")
 
 # %%
 import jax
