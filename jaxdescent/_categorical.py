@@ -30,11 +30,10 @@ import numpy as np
 
 from jaxdescent._checks import check_directory, shown
 from jaxdescent._memory import check_records_fit
+from jaxdescent._results_io import RUN_FIELDS
 from jaxdescent._sweep_checks import FactoryKeywords, check_factory_keywords, check_not_traced
 
 OPTIMIZER = "optimizer"
-RUN_FIELDS = ("loss", "grad_norm", "params", "final_loss", "final_params", "diverged")
-RUN_FIELDS += ("diverged_at", "steps_to_tolerance", "evaluations", "aux")
 _LISTS = list | tuple | np.ndarray | jax.Array
 
 

@@ -271,12 +271,3 @@ class SweepResult:
             number or per-run shapes of the leaves); ``path`` is a directory.
         """
         return _results_io.load(cls, path, like)
-
-
-def steps_to_tolerance(loss: np.ndarray, steps: np.ndarray, tolerance: float | None) -> np.ndarray:
-    """The first recorded step whose loss is ``<= tolerance`` (``-1``: never or no tolerance)."""
-    if tolerance is None:
-        return np.full(loss.shape[:-1], -1, np.int32)
-    hit = loss <= tolerance
-    first = steps[np.argmax(hit, axis=-1)]
-    return np.where(hit.any(axis=-1), first, -1).astype(np.int32)

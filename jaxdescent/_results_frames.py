@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from jaxdescent._results_io import PER_RUN
 from jaxdescent._results_rank import final_evaluations, named_leaves
-
-_PER_RUN = ("final_loss", "diverged", "diverged_at", "steps_to_tolerance")
 
 
 def _require(module: str, method: str) -> Any:
@@ -34,7 +33,7 @@ def to_dataframe(result: Any) -> Any:
     for dim, index in zip(result.dims, grids, strict=True):
         for name in [dim, *(_paired(result) if dim == "sample" else [])]:
             columns[name] = np.asarray(result.coords[name])[index.ravel()]
-    for name in _PER_RUN:
+    for name in PER_RUN:
         columns[name] = np.asarray(getattr(result, name)).reshape(-1)
     for name, values in final_evaluations(result).items():
         columns[name] = values.reshape(-1)
@@ -59,7 +58,7 @@ def to_xarray(result: Any) -> Any:
     coords = {d: (d, np.asarray(result.coords[d])) for d in dims}
     coords.update({name: ("sample", np.asarray(result.coords[name])) for name in paired})
     coords["step"] = ("step", np.asarray(result.steps))
-    data = {name: (dims, np.asarray(getattr(result, name))) for name in _PER_RUN}
+    data = {name: (dims, np.asarray(getattr(result, name))) for name in PER_RUN}
     for name in ("loss", "grad_norm"):
         if getattr(result, name) is not None:
             data[name] = ([*dims, "step"], np.asarray(getattr(result, name)))

@@ -33,9 +33,12 @@ import numpy as np
 from jaxdescent._files import CorruptFileError, read_npz, write_npz
 
 PyTree = Any
-ARRAYS = ("loss", "grad_norm", "steps", "final_loss", "diverged", "diverged_at")
-ARRAYS += ("steps_to_tolerance", "evaluation_steps")
-TREES = ("params", "final_params", "evaluations", "aux")
+# The fields of a SweepResult, by what they hold per run:
+RECORDS = ("loss", "grad_norm")  # one number per record
+PER_RUN = ("final_loss", "diverged", "diverged_at", "steps_to_tolerance")  # one number
+TREES = ("params", "final_params", "evaluations", "aux")  # a pytree
+RUN_FIELDS = RECORDS + PER_RUN + TREES
+ARRAYS = (*RECORDS, *PER_RUN, "steps", "evaluation_steps")  # what is saved as arrays
 _LEAF = np.ndarray | np.generic | jax.Array | numbers.Number
 
 

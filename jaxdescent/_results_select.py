@@ -14,11 +14,9 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxdescent._results_io import TREES
+from jaxdescent._results_io import RUN_FIELDS
 
 PyTree = Any
-_RUN_FIELDS = ("loss", "grad_norm", "final_loss", "diverged", "diverged_at", "steps_to_tolerance")
-_RUN_FIELDS += TREES
 
 
 def is_list(value: Any) -> bool:
@@ -201,7 +199,7 @@ def take(result: Any, where: dict[str, int | list[int]]) -> Any:
                 x = x[(slice(None),) * axis + (np.asarray(w) if isinstance(w, list) else w,)]
         return x
 
-    fields = {f: _tree_map(runs, getattr(result, f)) for f in _RUN_FIELDS}
+    fields = {f: _tree_map(runs, getattr(result, f)) for f in RUN_FIELDS}
     coords = {}
     for name, values in result.coords.items():
         dim = name if name in result.dims else "sample"

@@ -13,7 +13,6 @@ import pytest
 import jaxdescent as jd
 from jaxdescent import SweepResult
 from jaxdescent._files import write_npz
-from jaxdescent._results import steps_to_tolerance
 
 
 def _result() -> SweepResult:
@@ -176,13 +175,6 @@ def test_to_dataframe_has_a_row_per_run() -> None:
     frame = _result().to_dataframe()
     assert len(frame) == 6
     assert {"learning_rate", "start", "final_loss", "diverged"} <= set(frame.columns)
-
-
-def test_steps_to_tolerance_is_the_first_recorded_step_below() -> None:
-    loss = np.array([[5.0, 2.0, 0.5, 0.1], [5.0, 4.0, 3.0, 2.0], [0.0, 9.0, 9.0, 9.0]])
-    steps = np.array([0, 10, 20, 25], np.int32)
-    np.testing.assert_array_equal(steps_to_tolerance(loss, steps, 0.5), [20, -1, 0])
-    np.testing.assert_array_equal(steps_to_tolerance(loss, steps, None), [-1, -1, -1])
 
 
 @jax.tree_util.register_pytree_node_class

@@ -8,7 +8,12 @@ import jax.numpy as jnp
 import optax
 
 from jaxdescent import _tree
-from jaxdescent._hyperparameter_checks import check_decay, check_learning_rate, check_nonnegative
+from jaxdescent._hyperparameter_checks import (
+    check_decay,
+    check_learning_rate,
+    check_mask,
+    check_nonnegative,
+)
 from jaxdescent._optimizer import transformation
 from jaxdescent.optimizers._adam import AdamState
 
@@ -122,6 +127,7 @@ def adamaxw(
     check_learning_rate(weight_decay, "weight_decay")
     check_decay(b1=b1, b2=b2)
     check_nonnegative(eps=eps)
+    check_mask("mask", mask)
     return transformation(
         _init, _adamaxw_update, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
         weight_decay=weight_decay, mask=mask,
