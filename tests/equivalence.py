@@ -183,10 +183,15 @@ def problem(name: str) -> tuple[Callable[[jax.Array], jax.Array], jax.Array]:
     return quadratic, jnp.ones(50, jnp.float64)
 
 
-def reference_trajectories(opt, names: tuple[str, ...], steps: int, case: Case) -> list:
-    """Per problem, ``x0`` and the ``steps`` iterates of ``opt``, in one ``jit(lax.scan)`` each."""
+def reference_trajectories(
+    opt, names: tuple[str, ...], steps: int, case: Case, nudge: float = 0.0
+) -> list:
+    """Per problem, ``x0`` and the ``steps`` iterates of ``opt``, in one ``jit(lax.scan)`` each
+    (from ``x0 * (1 + nudge)``: see :func:`start_sensitivity`)."""
 
     def descend(fn, x0):
+        x0 = x0 * (1 + nudge)
+
         def step(carry, _):
             x, state = carry
             value, g = jax.value_and_grad(fn)(x)
@@ -227,6 +232,21 @@ def trajectory_deviations(
         if bool(run.diverged):
             deviations[name] = np.inf
     return deviations
+
+
+def start_sensitivity(case: Case, kwargs: Mapping[str, Any], name: str) -> float:
+    """How far the reference's own path moves when its start moves by one rounding unit:
+    the relative deviation between descents from ``x0`` and from ``x0 * (1 + eps)``.
+
+    A path that magnifies one ulp at the start to this much magnifies the rounding
+    of every step alike, so deviations of this size are rounding, not a different formula.
+    """
+    opt = case.reference(**kwargs)
+    eps = float(np.finfo(np.float64).eps)
+    (a,), (b,) = (
+        reference_trajectories(opt, (name,), TRAJECTORY_STEPS, case, nudge) for nudge in (0, eps)
+    )
+    return relative_deviation(b, a)
 
 
 def trajectory_deviation(case: Case, kwargs: Mapping[str, Any], name: str) -> float:
