@@ -73,7 +73,7 @@ def observe(objective, config: DescentConfig, carry: Carry, with_grads: bool = T
     else:
         (loss, aux), grads = objective(*inputs), None
     record = Record(
-        loss=loss,
+        loss=jnp.asarray(loss),  # an objective may return a Python number
         grad_norm=_tree.l2_norm(grads) if config.record_grad_norm else None,
         params=carry.params if config.record_params else None,
         aux=aux,

@@ -77,6 +77,15 @@ def test_thinned_and_final_only_records_match_the_full_record() -> None:
     np.testing.assert_array_equal(no_params.loss, full.loss)
 
 
+@pytest.mark.parametrize("record_every", [1, 2, None])
+def test_an_objective_returning_a_python_number_is_recorded(record_every) -> None:
+    # A constant loss: the parameters move by nothing, every record is the number.
+    run = jd.minimize(lambda w: 0.5, jnp.ones(2), jd.sgd(0.1), steps=3, record_every=record_every)
+    assert run.loss.shape == (len(run.steps),)
+    np.testing.assert_array_equal(run.loss, 0.5)
+    np.testing.assert_array_equal(run.params[-1], jnp.ones(2))
+
+
 def test_auxiliary_outputs_are_recorded() -> None:
     def with_aux(w):
         return quadratic(w), {"w0": w[0]}
