@@ -136,6 +136,11 @@ class Store:
                     f"{', '.join(differ)} differ(s) from this call's; use another directory "
                     "or delete it"
                 )
+        elif _holds_combinations(directory):
+            raise ValueError(
+                f"`save_to` directory {directory!r} holds a sweep with categorical dims (one "
+                "subdirectory per combination), not this one; use another directory"
+            )
         elif jax.process_index() == 0:
             os.makedirs(directory, exist_ok=True)
             manifest = {"identity": store.parts, "dims": grid.dims, "shape": grid.shape}
@@ -170,3 +175,14 @@ class Store:
         if jax.process_index() == 0:
             arrays = {f"leaf:{i}": x for i, x in enumerate(leaves)}
             _files.write_npz(self._path(chunk), arrays, {"fingerprint": self.fingerprint})
+
+
+def _holds_combinations(directory: str) -> bool:
+    """Whether ``directory`` holds a categorical sweep: subdirectories with a manifest."""
+    if not os.path.isdir(directory):
+        return False
+    with os.scandir(directory) as entries:
+        return any(
+            entry.is_dir() and os.path.isfile(os.path.join(entry.path, MANIFEST))
+            for entry in entries
+        )

@@ -192,6 +192,8 @@ def test_a_saved_categorical_sweep_resumes_each_combination(tmp_path, monkeypatc
     with pytest.raises(ValueError, match=r"`save_to` directory .* holds a sweep without"):
         run(jd.adam, learning_rate=LRS, save_to=tmp_path / "optimizer0-adam__nesterov1-True",
             nesterov=[True])  # fmt: skip
+    with pytest.raises(ValueError, match=r"`save_to` directory .* holds a sweep with categ"):
+        run(jd.adam, learning_rate=LRS, save_to=tmp_path)
     with pytest.raises(ValueError, match=r"`save_to` must be a directory"):
         run(
             factories,
