@@ -452,6 +452,11 @@ OVERRIDES = {
     ("lars", "momentum"): DECAY,  # a number, as in optax: no None for "no momentum"
     ("optimistic_adam", "learning_rate"): NONNEGATIVE,  # not a schedule (use _v2)
     ("ademamix", "alpha"): RATE,  # a number or a schedule
+    ("ademamix", "b3"): Kind(  # a number in [0, 1) or a schedule, as in optax
+        DECAY.good | st.just(SCHEDULE),
+        DECAY.bad.filter(lambda v: v is not jnp.int32)  # a schedule of int32 steps
+        | st.sampled_from([_returns("a"), _returns(None), _returns(jnp.ones(3)), len]),
+    ),
     ("schedule_free_sgd", "b1"): interval(0.0, 1.0, low_open=True),  # x = (y - (1 - b1) z) / b1
     ("schedule_free_adamw", "b1"): interval(0.0, 1.0, low_open=True),
     ("schedule_free_sgd", "weight_decay"): Kind(
