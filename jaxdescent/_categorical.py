@@ -31,6 +31,7 @@ import numpy as np
 from jaxdescent._checks import check_directory, shown
 from jaxdescent._memory import check_records_fit
 from jaxdescent._results_io import RUN_FIELDS
+from jaxdescent._store import MANIFEST
 from jaxdescent._sweep_checks import FactoryKeywords, check_factory_keywords, check_not_traced
 
 OPTIMIZER = "optimizer"
@@ -162,7 +163,7 @@ def directory(save_to: Any, dims: list[str], positions: tuple[int, ...], labels:
     save_to = os.fspath(save_to)
     if os.path.exists(save_to) and not os.path.isdir(save_to):
         raise ValueError(f"`save_to` must be a directory, but {save_to!r} is a file")
-    if os.path.exists(os.path.join(save_to, "sweep.json")):
+    if os.path.exists(os.path.join(save_to, MANIFEST)):
         raise ValueError(
             f"`save_to` directory {save_to!r} holds a sweep without categorical dims, not "
             "this one (which saves one subdirectory per combination); use another directory"

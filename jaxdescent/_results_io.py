@@ -31,6 +31,7 @@ import jax
 import numpy as np
 
 from jaxdescent._files import CorruptFileError, read_npz, write_npz
+from jaxdescent._store import MANIFEST
 
 PyTree = Any
 # The fields of a SweepResult, by what they hold per run:
@@ -158,7 +159,7 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
 
 
 def _directory_error(path: str) -> ValueError:
-    if not os.path.exists(os.path.join(path, "sweep.json")):
+    if not os.path.exists(os.path.join(path, MANIFEST)):
         return ValueError(f"`SweepResult.load`: {path!r} is a directory, not a saved result file")
     return ValueError(
         f"`SweepResult.load`: {path!r} is a sweep's `save_to` directory. It keeps each chunk's "

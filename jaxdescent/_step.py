@@ -51,7 +51,8 @@ def objective(fn, config: DescentConfig, args, data, key, params, t, order=None)
     else:
         out = fn(params, *args)
     check_loss(out, config.has_aux)
-    return out if config.has_aux else (out, None)
+    loss, aux = out if config.has_aux else (out, None)
+    return jnp.asarray(loss), aux  # the loss may be a Python number
 
 
 def evaluate(config: DescentConfig, params: PyTree) -> PyTree:
@@ -73,7 +74,7 @@ def observe(objective, config: DescentConfig, carry: Carry, with_grads: bool = T
     else:
         (loss, aux), grads = objective(*inputs), None
     record = Record(
-        loss=jnp.asarray(loss),  # an objective may return a Python number
+        loss=loss,
         grad_norm=_tree.l2_norm(grads) if config.record_grad_norm else None,
         params=carry.params if config.record_params else None,
         aux=aux,
